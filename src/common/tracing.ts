@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+export interface Trace {
+  traceId: string;
+  spanId: string;
+}
+
+const TRACE_ID = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
+const SPAN_ID = /^[0-9a-f]{16}$/i;
+
+export function newTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function newSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The incoming B3 ids when well-formed, fresh ones otherwise (junk headers are not propagated). */
+export function traceFromHeaders(headers: Record<string, string | string[] | undefined>): Trace {
+  const traceId = single(headers['x-b3-traceid']);
+  const spanId = single(headers['x-b3-spanid']);
+  return {
+    traceId: traceId && TRACE_ID.test(traceId) ? traceId.toLowerCase() : newTraceId(),
+    spanId: spanId && SPAN_ID.test(spanId) ? spanId.toLowerCase() : newSpanId(),
+  };
+}
+
+/** Headers for a call made while serving `trace`: same trace, a new span, this request's span as parent. */
+export function outgoingTraceHeaders(trace: Trace): Record<string, string> {
+  return { 'X-B3-TraceId': trace.traceId, 'X-B3-SpanId': newSpanId(), 'X-B3-ParentSpanId': trace.spanId };
+}
+
+export function responseTraceHeaders(trace: Trace): Record<string, string> {
+  return { 'X-B3-TraceId': trace.traceId, 'X-B3-SpanId': trace.spanId };
+}
