@@ -15,7 +15,15 @@ export default tseslint.config(
   },
   {
     files: ['assets/**/*.mjs', 'rollup.config.mjs', 'eslint.config.js'],
-    languageOptions: { globals: { document: 'readonly', window: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'src/cli.ts'],

@@ -22,7 +22,8 @@ function listFiles(dir) {
 
 function govukAssetsFolder() {
   const hash = createHash('sha256');
-  for (const file of listFiles(govukAssets).sort()) hash.update(relative(govukAssets, file)).update(readFileSync(file));
+  for (const file of listFiles(govukAssets).sort())
+    hash.update(relative(govukAssets, file)).update(readFileSync(file));
   return `assets/${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -33,7 +34,11 @@ function staticAssets() {
     name: 'document-download-static-assets',
     buildStart() {
       for (const file of listFiles(govukAssets)) {
-        this.emitFile({ type: 'asset', fileName: `${govukFolder}/${relative(govukAssets, file)}`, source: readFileSync(file) });
+        this.emitFile({
+          type: 'asset',
+          fileName: `${govukFolder}/${relative(govukAssets, file)}`,
+          source: readFileSync(file),
+        });
       }
       const settings = {
         canonicalize: (url) => (url === 'build:settings' ? new URL(url) : null),
@@ -61,7 +66,10 @@ function staticAssets() {
         const path = join(options.dir, fileName);
         const source = readFileSync(path);
         writeFileSync(`${path}.gz`, gzipSync(source, { level: 9 }));
-        writeFileSync(`${path}.br`, brotliCompressSync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(source, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }),
+        );
       }
     },
   };

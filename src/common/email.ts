@@ -8,7 +8,7 @@ const HOSTNAME_LABEL = /^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$/i;
 const TLD = /^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$/i;
 
 // Whitespace that people paste in by accident, which Notify strips as well as ordinary spaces.
-const OBSCURE_WHITESPACE = /[\u180E\u200B\u200C\u200D\u2060\uFEFF]/g;
+const OBSCURE_WHITESPACE = /\u180E|\u200B|\u200C|\u200D|\u2060|\uFEFF/g;
 
 export function stripAndRemoveObscureWhitespace(value: string): string {
   return value.replace(OBSCURE_WHITESPACE, '').trim();

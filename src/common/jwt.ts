@@ -3,7 +3,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 const HEADER = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'HS256' })).toString('base64url');
 
 /** Notify's admin-client token: HS256, {"iss", "iat"}, signed with the client's secret. */
-export function signNotifyToken(issuer: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function signNotifyToken(
+  issuer: string,
+  secret: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   const claims = Buffer.from(JSON.stringify({ iss: issuer, iat: nowSeconds })).toString('base64url');
   const signature = createHmac('sha256', secret).update(`${HEADER}.${claims}`).digest('base64url');
   return `${HEADER}.${claims}.${signature}`;

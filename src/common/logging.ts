@@ -35,7 +35,9 @@ export function createLogger({ app, level = 'info', destination }: LoggerSetting
     },
     hooks: {
       logMethod(args, method) {
-        const redacted = args.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)) as typeof args;
+        const redacted = args.map((arg) =>
+          typeof arg === 'string' ? redactSecrets(arg) : arg,
+        ) as typeof args;
         method.apply(this, redacted);
       },
     },

@@ -8,5 +8,8 @@ const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
 
 /** Removes document keys, email addresses and bearer tokens from text that is about to be logged. */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_PARAMS, `$1${REDACTED}`).replace(EMAIL, REDACTED).replace(BEARER, `$1${REDACTED}`);
+  return text
+    .replace(SECRET_PARAMS, `$1${REDACTED}`)
+    .replace(EMAIL, REDACTED)
+    .replace(BEARER, `$1${REDACTED}`);
 }

@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+
+/** What is kept beside a document, readable without its key (in S3 terms: metadata and tags). */
+export interface DocumentMetadata {
+  /** The stored type, e.g. "application/pdf". */
+  mimetype: string;
+  /** Plaintext size in bytes. */
+  size: number;
+  /** The filename the sending service gave, if any (any unicode). */
+  filename?: string;
+  /** argon2id PHC string of the confirmation email, when the sender asked for confirmation. */
+  hashedRecipientEmail?: string;
+  createdAt: Date;
+  /** As Notify writes it: "N weeks". */
+  retentionPeriod: string;
+  /** An operator stopped all access. */
+  blocked: boolean;
+  /** The storage's own expiration date (S3 lifecycle `Expiration`), when it has one. */
+  storageExpiresAt?: Date;
+}
+
+export interface NewDocument {
+  serviceId: string;
+  documentId: string;
+  /** The 32-byte key from the link; used to encrypt, never stored. */
+  key: Buffer;
+  content: Buffer;
+  metadata: Omit<DocumentMetadata, 'size' | 'blocked' | 'storageExpiresAt'>;
+}
+
+export interface ByteRange {
+  /** Inclusive first byte. */
+  start: number;
+  /** Inclusive last byte. */
+  end: number;
+}
+
+export interface OpenedDocument {
+  metadata: DocumentMetadata;
+  /** Decrypted bytes (the whole file, or exactly `range` when one was asked for), streamed. */
+  body: Readable;
+}
+
+/** The document does not exist, or the key does not open it (indistinguishable on purpose). */
+export class DocumentNotFoundError extends Error {
+  override readonly name = 'DocumentNotFoundError';
+}
+
+/**
+ * One interface for every backend (local encrypted files, S3 with SSE-C). Every read takes the key: a wrong
+ * key must look exactly like a missing document. Blocked/expired policy is decided by the caller from the
+ * metadata; stores only report it.
+ */
+export interface DocumentStore {
+  /** Stores the whole document or nothing: a crash part-way leaves no readable partial document. */
+  put(document: NewDocument): Promise<void>;
+  getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata>;
+  open(serviceId: string, documentId: string, key: Buffer, range?: ByteRange): Promise<OpenedDocument>;
+  setBlocked(serviceId: string, documentId: string, blocked: boolean): Promise<void>;
+  delete(serviceId: string, documentId: string): Promise<void>;
+  /** Deletes every document whose effective expiry is before `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+}
