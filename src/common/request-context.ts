@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { redactSecrets } from './redact.js';
+import { responseTraceHeaders, type Trace, traceFromHeaders } from './tracing.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trace: Trace;
+    /** Aborted when the request's deadline passes or its client goes away. */
+    deadline: AbortSignal;
+  }
+}
+
+export class DeadlineExceededError extends Error {
+  override readonly name = 'DeadlineExceededError';
+}
+
+export interface RequestContextOptions {
+  /** Per-request deadline. */
+  timeoutMs: number;
+  /** Answers a request whose deadline passed before its handler did (e.g. the 504 page). */
+  onTimeout: (request: FastifyRequest, reply: FastifyReply) => void;
+}
+
+interface RequestState {
+  controller: AbortController;
+  timer?: NodeJS.Timeout;
+  started: bigint;
+}
+
+const states = new WeakMap<FastifyRequest, RequestState>();
+
+/**
+ * What every request of both apps gets: B3 trace ids (echoed on the response and put on every log line),
+ * a deadline that aborts its upstream work, and one redacted access-log line when it ends.
+ */
+export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+  app.decorateRequest('trace', undefined as unknown as Trace);
+  app.decorateRequest('deadline', undefined as unknown as AbortSignal);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const trace = traceFromHeaders(request.headers);
+    request.trace = trace;
+    request.log = request.log.child({ traceId: trace.traceId, spanId: trace.spanId });
+    reply.headers(responseTraceHeaders(trace));
+
+    const controller = new AbortController();
+    const state: RequestState = { controller, started: process.hrtime.bigint() };
+    state.timer = setTimeout(() => {
+      controller.abort(new DeadlineExceededError(`no answer within ${options.timeoutMs} ms`));
+      if (!reply.sent) {
+        request.log.warn({ timeoutMs: options.timeoutMs }, 'request deadline exceeded');
+        options.onTimeout(request, reply);
+      }
+    }, options.timeoutMs);
+    states.set(request, state);
+    request.deadline = controller.signal;
+    done();
+  });
+
+  app.addHook('onRequestAbort', (request, done) => {
+    const state = states.get(request);
+    if (state) {
+      clearTimeout(state.timer);
+      state.controller.abort(new Error('client closed the connection'));
+    }
+    done();
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const state = states.get(request);
+    clearTimeout(state?.timer);
+    const durationMs = state ? Number(process.hrtime.bigint() - state.started) / 1e6 : undefined;
+    request.log.info(
+      {
+        method: request.method,
+        url: redactSecrets(request.url),
+        status: reply.statusCode,
+        durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10,
+      },
+      `${request.method} ${redactSecrets(request.routeOptions.url ?? request.url)} ${reply.statusCode}`,
+    );
+    done();
+  });
+}

@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrfProtection from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import type { Logger } from '../common/logging.js';
+import { paths } from '../common/paths.js';
+import { registerRequestContext } from '../common/request-context.js';
+import { newCspNonce, securityHeaders } from '../common/security-headers.js';
+import { DocumentApiClient } from './clients/document-api.js';
+import { ServiceDirectoryClient } from './clients/service-directory.js';
+import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
+import type { FrontendConfig } from './config.js';
+import { sendPage } from './pages.js';
+import { registerConfirmEmailRoutes } from './routes/confirm-email.js';
+import { registerDownloadRoute } from './routes/download.js';
+import { registerLandingRoute } from './routes/landing.js';
+import { registerServiceRoutes } from './routes/service-routes.js';
+import { type AssetUrls, createRenderer, loadAssetUrls } from './views.js';
+
+export interface FrontendDeps {
+  logger: Logger;
+  /** The clock for "today" in expiry wording (tests pin it). */
+  now?: () => Date;
+  assets?: AssetUrls;
+  /** Told about every upstream call (metrics). */
+  observeUpstream?: UpstreamObserver;
+}
+
+const FORM_BODY_LIMIT = 16 * 1024;
+
+/** The recipient web app, ready to listen (or to be handed to the server runtime). */
+export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // One redacted access-log line per request comes from registerRequestContext instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: FORM_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const render = createRenderer(deps.assets ?? loadAssetUrls());
+  const now = deps.now ?? (() => new Date());
+
+  const serviceDirectory = new JsonUpstream(
+    'service-directory',
+    config.apiHostName,
+    undefined,
+    deps.observeUpstream,
+  );
+  const documentApi = new JsonUpstream(
+    'document-api',
+    config.documentDownloadApiHostNameInternal,
+    undefined,
+    deps.observeUpstream,
+  );
+  app.addHook('onClose', async () => {
+    await Promise.all([serviceDirectory.close(), documentApi.close()]);
+  });
+
+  app.decorateRequest('cspNonce', '');
+  app.addHook('onRequest', (request, reply, done) => {
+    request.cspNonce = newCspNonce();
+    reply.headers(securityHeaders(request.cspNonce));
+    done();
+  });
+  registerRequestContext(app, {
+    timeoutMs: config.requestTimeoutMs,
+    onTimeout: (_request, reply) => void sendPage(reply, render, 504, 'errors/500.njk'),
+  });
+
+  await app.register(fastifyCookie, { secret: config.secretKey });
+  await app.register(fastifyCsrfProtection, {
+    cookieKey: '_csrf',
+    cookieOpts: {
+      path: '/',
+      sameSite: 'strict',
+      httpOnly: true,
+      signed: true,
+      secure: config.httpProtocol === 'https',
+    },
+  });
+  await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT });
+  await app.register(fastifyStatic, {
+    root: join(paths.staticDir, 'assets'),
+    prefix: '/assets/',
+    immutable: true,
+    maxAge: 31_536_000_000,
+    preCompressed: true,
+    index: false,
+    wildcard: false,
+  });
+
+  const journeyDeps = {
+    render,
+    now,
+    services: new ServiceDirectoryClient(serviceDirectory, {
+      clientId: config.adminClientId,
+      clientSecret: config.adminClientSecret,
+      cacheTtlMs: config.serviceCacheTtlMs,
+    }),
+    documents: new DocumentApiClient(documentApi),
+  };
+  registerLandingRoute(app, journeyDeps);
+  registerConfirmEmailRoutes(app, {
+    ...journeyDeps,
+    documentApiPublicUrl: config.documentDownloadApiHostName,
+    secureCookies: config.httpProtocol === 'https',
+  });
+  registerDownloadRoute(app, journeyDeps);
+  registerServiceRoutes(app, config.documentDownloadApiHostName);
+
+  app.setNotFoundHandler((_request, reply) => sendPage(reply, render, 404, 'errors/404.njk'));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (reply.sent) return reply;
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ status, code: error.code }, 'rejected a bad request');
+      return sendPage(reply, render, status, 'errors/bad-request.njk', { reason: badRequestReason(status) });
+    }
+    if (request.deadline.aborted) return reply;
+    request.log.error({ err: error }, 'request failed');
+    return sendPage(reply, render, 500, 'errors/500.njk');
+  });
+  return app;
+}
+
+function badRequestReason(status: number): string {
+  switch (status) {
+    case 413:
+      return 'What you sent was too large.';
+    case 415:
+      return 'What you sent was not a form we recognise.';
+    default:
+      return 'What you sent could not be understood.';
+  }
+}

@@ -1,0 +1,113 @@
+import { Agent, type Dispatcher } from 'undici';
+import { outgoingTraceHeaders, type Trace } from '../../common/tracing.js';
+
+/** What each upstream call needs from the request it serves. */
+export interface CallContext {
+  trace: Trace;
+  /** Aborted at the request deadline, so upstream work stops when nobody is waiting for it. */
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  /** Parsed JSON, or undefined when the body was not JSON. */
+  json: unknown;
+}
+
+/** The upstream failed in a way no page explains: network error, timeout, unexpected status or shape. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(
+    readonly upstream: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`${upstream}: ${message}`);
+  }
+}
+
+export type UpstreamObserver = (upstream: string, status: number | 'error', seconds: number) => void;
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * JSON over a pooled keep-alive connection set. Every call carries B3 headers and the request's abort signal;
+ * responses bigger than 1 MiB are refused rather than buffered.
+ */
+export class JsonUpstream {
+  private readonly origin: string;
+  private readonly basePath: string;
+
+  constructor(
+    readonly name: string,
+    baseUrl: string,
+    private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128 }),
+    private readonly observe?: UpstreamObserver,
+  ) {
+    const url = new URL(baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+  }
+
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    context: CallContext,
+    { headers = {}, body }: { headers?: Record<string, string>; body?: unknown } = {},
+  ): Promise<UpstreamResponse> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const response = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.basePath + path,
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...outgoingTraceHeaders(context.trace),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: context.signal,
+      });
+      const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
+      this.observe?.(this.name, response.statusCode, seconds());
+      return { status: response.statusCode, json: parseJson(text) };
+    } catch (error) {
+      this.observe?.(this.name, 'error', seconds());
+      if (context.signal.aborted) throw context.signal.reason ?? error;
+      throw new UpstreamError(this.name, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new Error(`response larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

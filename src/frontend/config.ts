@@ -1,0 +1,84 @@
+import {
+  ConfigError,
+  type Env,
+  integerVariable,
+  isLocalEnvironment,
+  requireVariable,
+} from '../common/config-error.js';
+
+export interface FrontendConfig {
+  environment: string;
+  port: number;
+  /** Notify API base URL: the service directory. */
+  apiHostName: string;
+  adminClientId: 'notify-admin';
+  adminClientSecret: string;
+  /** Public base URL of the document API: redirects and the access cookie's domain. */
+  documentDownloadApiHostName: string;
+  /** Base URL this frontend calls the document API on. */
+  documentDownloadApiHostNameInternal: string;
+  secretKey: string;
+  httpProtocol: 'http' | 'https';
+  headerColour: string;
+  requestTimeoutMs: number;
+  logLevel: string;
+  /** How long a service's name and contact link are reused before asking the directory again (0 = never). */
+  serviceCacheTtlMs: number;
+}
+
+// Local defaults, matching the ports GOV.UK Notify's own services use in development.
+const LOCAL_DEFAULTS = {
+  PORT: '7001',
+  API_HOST_NAME: 'http://localhost:6011',
+  ADMIN_CLIENT_SECRET: 'dev-notify-secret-key',
+  DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
+  SECRET_KEY: 'dev-secret-key-not-for-production',
+} as const;
+
+/** Reads the frontend's configuration once, at start-up. Throws ConfigError with one line on a bad value. */
+export function loadFrontendConfig(env: Env): FrontendConfig {
+  const environment = env.NOTIFY_ENVIRONMENT || 'production';
+  const local = isLocalEnvironment(environment);
+  const required = (name: keyof typeof LOCAL_DEFAULTS) =>
+    requireVariable(env, name, local ? LOCAL_DEFAULTS[name] : undefined);
+
+  const documentDownloadApiHostName = baseUrl(
+    'DOCUMENT_DOWNLOAD_API_HOST_NAME',
+    required('DOCUMENT_DOWNLOAD_API_HOST_NAME'),
+  );
+  const httpProtocol = env.HTTP_PROTOCOL || 'http';
+  if (httpProtocol !== 'http' && httpProtocol !== 'https') {
+    throw new ConfigError(`Environment variable HTTP_PROTOCOL must be http or https, not "${httpProtocol}"`);
+  }
+  return {
+    environment,
+    port: integerVariable({ PORT: required('PORT') }, 'PORT', 0, { min: 0 }),
+    apiHostName: baseUrl('API_HOST_NAME', required('API_HOST_NAME')),
+    adminClientId: 'notify-admin',
+    adminClientSecret: required('ADMIN_CLIENT_SECRET'),
+    documentDownloadApiHostName,
+    documentDownloadApiHostNameInternal: env.DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL
+      ? baseUrl('DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL', env.DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL)
+      : documentDownloadApiHostName,
+    secretKey: required('SECRET_KEY'),
+    httpProtocol,
+    headerColour: env.HEADER_COLOUR || '#FFBF47',
+    requestTimeoutMs: integerVariable(env, 'HTTP_SERVE_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
+    logLevel: env.LOG_LEVEL || (local ? 'debug' : 'info'),
+    serviceCacheTtlMs: integerVariable(env, 'SERVICE_CACHE_TTL_SECONDS', 0) * 1000,
+  };
+}
+
+/** An http(s) URL without a trailing slash, so paths can be appended. */
+function baseUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`Environment variable ${name} must be a URL, not "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`Environment variable ${name} must be an http or https URL, not "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}

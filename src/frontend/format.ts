@@ -1,0 +1,67 @@
+import { EMAIL_PATTERN } from '../common/email.js';
+export { prettyFileType } from '../common/file-types.js';
+
+/** "0.1KB", "12.1KB", "2KB", "0.7MB": how the download link states a file's size. */
+export function formatFileSize(bytes: number): string {
+  const kilobytes = bytes / 1024;
+  if (kilobytes < 0.05) return '0.1KB';
+  const megabytes = kilobytes / 1024;
+  if (megabytes < 0.05) return `${oneDecimalPlace(kilobytes)}KB`;
+  return `${oneDecimalPlace(megabytes)}MB`;
+}
+
+function oneDecimalPlace(value: number): string {
+  return value.toFixed(1).replace(/\.0$/, '');
+}
+
+const LONDON_DATE = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */
+export function ukToday(now: Date = new Date()): Date {
+  const parts = Object.fromEntries(LONDON_DATE.formatToParts(now).map((part) => [part.type, part.value]));
+  return new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
+}
+
+/** The calendar date at the start of an ISO date or date-time ("2022-11-12", "2022-11-12T10:00:00"). */
+export function parseAvailableUntil(value: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!match) return undefined;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.getUTCDate() === Number(match[3]) ? date : undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+export function daysFromToday(date: Date, today: Date): number {
+  return Math.round((date.getTime() - today.getTime()) / DAY_MS);
+}
+
+const DATE_WORDS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
+const WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
+
+/** "12 November 2022", or "Wednesday 9 November 2022" when the date is 30 days or fewer away. */
+export function formatExpiryDate(date: Date, today: Date): string {
+  const words = DATE_WORDS.format(date);
+  return daysFromToday(date, today) <= 30 ? `${WEEKDAY.format(date)} ${words}` : words;
+}
+
+export type Contact =
+  { type: 'email'; address: string } | { type: 'link'; url: string } | { type: 'phone'; number: string };
+
+/** How the contact paragraph offers the service's contact details. */
+export function contactFor(contactLink: string): Contact {
+  const value = contactLink.trim();
+  if (EMAIL_PATTERN.test(value)) return { type: 'email', address: value };
+  if (value.startsWith('http')) return { type: 'link', url: value };
+  return { type: 'phone', number: value };
+}

@@ -1,0 +1,126 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
+import { ACCESS_COOKIE_NAME, accessCookieDomain, accessCookiePath } from '../cookies.js';
+import { sendPage } from '../pages.js';
+import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
+
+export interface ConfirmEmailDeps extends JourneyDeps {
+  /** Public base URL of the document API: decides the access cookie's Domain. */
+  documentApiPublicUrl: string;
+  secureCookies: boolean;
+}
+
+type ConfirmPost = JourneyRoute & { Body: unknown };
+
+interface FormState {
+  status: number;
+  emailAddress?: string;
+  fieldError?: string;
+  errorSummary?: Record<string, unknown>;
+}
+
+const FIELD_HREF = '#email_address';
+
+export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEmailDeps): void {
+  const path = '/d/:service/:document/confirm-email-address';
+
+  const renderForm = (request: FastifyRequest, reply: FastifyReply, journey: Journey, state: FormState) =>
+    sendPage(reply, deps.render, state.status, 'pages/confirm-email.njk', {
+      service: journey.service,
+      formAction: journey.links.confirm,
+      csrfToken: reply.generateCsrf(),
+      emailAddress: state.emailAddress ?? '',
+      fieldError: state.fieldError,
+      errorSummary: state.errorSummary,
+      hasErrors: state.errorSummary !== undefined,
+    });
+
+  /** The journey, or undefined when a reply (error page or redirect) has already been sent. */
+  const journeyNeedingConfirmation = async (request: FastifyRequest<JourneyRoute>, reply: FastifyReply) => {
+    const journey = await loadJourney(request, reply, deps);
+    if (journey && !journey.document.confirmEmail) {
+      reply.redirect(journey.links.download, 302);
+      return undefined;
+    }
+    return journey;
+  };
+
+  app.get<JourneyRoute>(path, async (request, reply) => {
+    const journey = await journeyNeedingConfirmation(request, reply);
+    return journey ? renderForm(request, reply, journey, { status: 200 }) : reply;
+  });
+
+  app.post<ConfirmPost>(path, {
+    preHandler: app.csrfProtection,
+    // A missing or forged CSRF token re-renders the form; nothing is sent upstream.
+    errorHandler: async (error: FastifyError, request, reply) => {
+      if (!error.code?.startsWith('FST_CSRF_')) throw error;
+      const journey = await journeyNeedingConfirmation(request, reply);
+      if (!journey) return reply;
+      return renderForm(request, reply, journey, {
+        status: 400,
+        errorSummary: summary('Your form could not be sent. Try again.'),
+      });
+    },
+    handler: async (request, reply) => {
+      const journey = await journeyNeedingConfirmation(request, reply);
+      if (!journey) return reply;
+
+      const body = request.body;
+      const raw = isFormBody(body) && typeof body.email_address === 'string' ? body.email_address : '';
+      const emailAddress = stripAndRemoveObscureWhitespace(raw);
+      const invalid =
+        emailAddress === ''
+          ? 'Enter your email address'
+          : !isValidEmailAddress(emailAddress)
+            ? 'Not a valid email address'
+            : undefined;
+      if (invalid) {
+        return renderForm(request, reply, journey, {
+          status: 400,
+          emailAddress,
+          fieldError: invalid,
+          errorSummary: summary(invalid),
+        });
+      }
+
+      const result = await deps.documents.authenticate(journey.ref, emailAddress, callContext(request));
+      switch (result.kind) {
+        case 'authenticated':
+          reply.setCookie(ACCESS_COOKIE_NAME, result.signedData, {
+            httpOnly: true,
+            secure: deps.secureCookies,
+            sameSite: 'lax',
+            path: accessCookiePath(result.directFileUrl),
+            domain: accessCookieDomain(deps.documentApiPublicUrl),
+          });
+          return reply.redirect(journey.links.download, 302);
+        case 'wrong-email':
+          return renderForm(request, reply, journey, {
+            status: 400,
+            emailAddress,
+            errorSummary: {
+              titleText: 'This is not the email address the file was sent to.',
+              descriptionText: `To confirm the file was meant for you, enter the email address ${journey.service.name} sent the file to.`,
+            },
+          });
+        case 'rate-limited':
+          return sendPage(reply, deps.render, 429, 'pages/too-many-attempts.njk', {
+            confirmUrl: journey.links.confirm,
+          });
+        case 'not-found':
+          return sendPage(reply, deps.render, 404, 'errors/file-not-found.njk', { ...journey });
+        case 'gone':
+          return sendPage(reply, deps.render, 410, 'errors/file-gone.njk', { ...journey });
+      }
+    },
+  });
+}
+
+function summary(message: string): Record<string, unknown> {
+  return { titleText: 'There is a problem', errorList: [{ text: message, href: FIELD_HREF }] };
+}
+
+function isFormBody(body: unknown): body is Record<string, unknown> {
+  return typeof body === 'object' && body !== null;
+}

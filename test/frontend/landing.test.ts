@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyNotifyToken } from '../../src/common/jwt.js';
+import {
+  DOCUMENT_ID,
+  FrontendHarness,
+  KEY,
+  LANDING_PATH,
+  SERVICE_ID,
+  documentJson,
+} from '../helpers/frontend-harness.js';
+
+const harness = new FrontendHarness();
+beforeAll(() => harness.start());
+afterAll(() => harness.stop());
+beforeEach(() => harness.reset());
+
+describe('landing page', () => {
+  it('names the sender and continues to the download page when no confirmation is needed', async () => {
+    const response = await harness.fetch(`${LANDING_PATH}?key=${KEY}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await response.text();
+    expect(html).toContain('<title>You have a file to download – GOV.UK</title>');
+    expect(html).toContain('<h1 class="govuk-heading-l">You have a file to download</h1>');
+    expect(html).toContain('Apply for a licence sent you a file to download.');
+    expect(html).toMatch(new RegExp(`href="${LANDING_PATH}/download\\?key=${KEY}"[^>]*>\\s*Continue`));
+    expect(html).toContain('<meta name="referrer" content="never">');
+    expect(html).toContain(
+      'href="https://example.gov.uk/contact" rel="noreferrer">contact Apply for a licence</a>',
+    );
+  });
+
+  it('continues to the confirm page when the sender asked for confirmation', async () => {
+    harness.documentApi.handler = () => ({ status: 200, json: documentJson({ confirm_email: true }) });
+    const html = await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text();
+    expect(html).toMatch(new RegExp(`href="${LANDING_PATH}/confirm-email-address\\?key=${KEY}"`));
+  });
+
+  it('asks the service directory with an admin JWT and the document API with the key, passing trace ids', async () => {
+    const traceId = '0123456789abcdef0123456789abcdef';
+    const spanId = '0123456789abcdef';
+    const response = await harness.fetch(`${LANDING_PATH}?key=${KEY}`, {
+      headers: { 'X-B3-TraceId': traceId, 'X-B3-SpanId': spanId },
+    });
+    expect(response.headers.get('x-b3-traceid')).toBe(traceId);
+    expect(response.headers.get('x-b3-spanid')).toBe(spanId);
+
+    const [serviceCall] = harness.serviceDirectory.requests;
+    expect(serviceCall?.method).toBe('GET');
+    expect(serviceCall?.url).toBe(`/service/${SERVICE_ID}`);
+    const token = serviceCall?.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    expect(verifyNotifyToken(token, { 'notify-admin': 'test-admin-secret' })).toMatchObject({ ok: true });
+    const [header] = token.split('.');
+    expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toEqual({
+      typ: 'JWT',
+      alg: 'HS256',
+    });
+
+    const [checkCall] = harness.checkRequests();
+    expect(checkCall?.url).toBe(`/services/${SERVICE_ID}/documents/${DOCUMENT_ID}/check?key=${KEY}`);
+    for (const call of [serviceCall, checkCall]) {
+      expect(call?.headers['x-b3-traceid']).toBe(traceId);
+      expect(call?.headers['x-b3-parentspanid']).toBe(spanId);
+      expect(call?.headers['x-b3-spanid']).toMatch(/^[0-9a-f]{16}$/);
+      expect(call?.headers['x-b3-spanid']).not.toBe(spanId);
+    }
+  });
+});

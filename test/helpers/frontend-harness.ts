@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { uuidToBase64url } from '../../src/common/base64url.js';
+import { createLogger } from '../../src/common/logging.js';
+import { buildFrontend } from '../../src/frontend/app.js';
+import { type FrontendConfig, loadFrontendConfig } from '../../src/frontend/config.js';
+import { RecordingServer, type RecordedRequest } from './recording-server.js';
+
+export const SERVICE_ID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
+export const DOCUMENT_ID = '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+export const KEY = 'aOq0QX2yrcvUnqvmeF8kuKvM0Uz7u3oj3X8tSxsCGeU';
+export const SERVICE_B64 = uuidToBase64url(SERVICE_ID);
+export const DOCUMENT_B64 = uuidToBase64url(DOCUMENT_ID);
+export const LANDING_PATH = `/d/${SERVICE_B64}/${DOCUMENT_B64}`;
+
+export function documentJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    document: {
+      direct_file_url: `http://download.example.gov.uk/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf?key=${KEY}`,
+      confirm_email: false,
+      size_in_bytes: 1_258_291,
+      file_extension: 'pdf',
+      filename: 'letter.pdf',
+      available_until: '2022-11-12',
+      ...overrides,
+    },
+  };
+}
+
+export const SERVICE_JSON = {
+  data: { name: 'Apply for a licence', contact_link: 'https://example.gov.uk/contact' },
+};
+
+/** The frontend listening on a real port, with both upstreams as real recording servers. */
+export class FrontendHarness {
+  readonly serviceDirectory = new RecordingServer();
+  readonly documentApi = new RecordingServer();
+  readonly logLines: string[] = [];
+  app!: FastifyInstance;
+  baseUrl = '';
+  config!: FrontendConfig;
+  today = new Date('2022-10-10T12:00:00Z');
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    const [apiUrl, documentApiUrl] = await Promise.all([
+      this.serviceDirectory.start(),
+      this.documentApi.start(),
+    ]);
+    this.useDefaults();
+    this.config = loadFrontendConfig({
+      NOTIFY_ENVIRONMENT: 'test',
+      API_HOST_NAME: apiUrl,
+      ADMIN_CLIENT_SECRET: 'test-admin-secret',
+      DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://download.example.gov.uk',
+      DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: documentApiUrl,
+      SECRET_KEY: 'test-secret-key',
+      ...env,
+    });
+    const lines = this.logLines;
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const logger = createLogger({ app: 'frontend-test', level: 'debug', destination });
+    this.app = await buildFrontend(this.config, { logger, now: () => this.today });
+    this.baseUrl = await this.app.listen({ port: 0, host: '127.0.0.1' });
+  }
+
+  useDefaults(): void {
+    this.serviceDirectory.handler = () => ({ status: 200, json: SERVICE_JSON });
+    this.documentApi.handler = () => ({ status: 200, json: documentJson() });
+  }
+
+  reset(): void {
+    this.serviceDirectory.reset();
+    this.documentApi.reset();
+    this.useDefaults();
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await Promise.all([this.serviceDirectory.stop(), this.documentApi.stop()]);
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(this.baseUrl + path, { redirect: 'manual', ...init });
+  }
+
+  checkRequests(): RecordedRequest[] {
+    return this.documentApi.requests.filter((r) => r.url.includes('/check'));
+  }
+}
