@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { signNotifyToken, verifyNotifyToken } from '../../src/common/jwt.js';
+import { redactSecrets } from '../../src/common/redact.js';
+import { accessCookieDomain, accessCookiePath } from '../../src/frontend/cookies.js';
+
+describe('access cookie scope', () => {
+  it.each([
+    ['https://download.documents.service.gov.uk', 'documents.service.gov.uk'],
+    ['https://download.example.gov.uk:8443', 'example.gov.uk'],
+    ['https://documents-api.example.gov.uk', 'documents-api.example.gov.uk'],
+    ['http://localhost:7000', undefined],
+    ['http://download.localhost:7000', undefined],
+    ['http://127.0.0.1:7000', undefined],
+    ['http://[::1]:7000', undefined],
+  ])('%s → %s', (url, domain) => {
+    expect(accessCookieDomain(url)).toBe(domain);
+  });
+
+  it('is scoped to the path of the direct file URL', () => {
+    expect(accessCookiePath('https://download.example.gov.uk/services/a/documents/b.pdf?key=k')).toBe(
+      '/services/a/documents/b.pdf',
+    );
+  });
+});
+
+describe('Notify admin JWT', () => {
+  const secrets = { 'notify-admin': 'secret' };
+
+  it('signs HS256 tokens with iss and iat that verify', () => {
+    const token = signNotifyToken('notify-admin', 'secret', 1_700_000_000);
+    const [header, claims] = token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toEqual({ typ: 'JWT', alg: 'HS256' });
+    expect(claims).toEqual({ iss: 'notify-admin', iat: 1_700_000_000 });
+    expect(verifyNotifyToken(token, secrets, 30, 1_700_000_010)).toEqual({
+      ok: true,
+      issuer: 'notify-admin',
+      issuedAt: 1_700_000_000,
+    });
+  });
+
+  it('refuses wrong secrets, old tokens, unknown issuers and junk', () => {
+    const token = signNotifyToken('notify-admin', 'secret', 1_700_000_000);
+    expect(verifyNotifyToken(token, { 'notify-admin': 'other' }, 30, 1_700_000_000).ok).toBe(false);
+    expect(verifyNotifyToken(token, secrets, 30, 1_700_000_031).ok).toBe(false);
+    expect(verifyNotifyToken(signNotifyToken('someone', 'secret'), secrets).ok).toBe(false);
+    expect(verifyNotifyToken('a.b.c', secrets).ok).toBe(false);
+    expect(verifyNotifyToken('', secrets).ok).toBe(false);
+    expect(verifyNotifyToken(signNotifyToken('__proto__', 'x'), secrets).ok).toBe(false);
+  });
+});
+
+describe('log redaction', () => {
+  it('removes keys, emails and bearer tokens', () => {
+    const line =
+      'GET /d/abc/def?key=aOq0QX2yrcvUnqvmeF8kuKvM0Uz7u3oj3X8tSxsCGeU&x=1 for someone@example.com ' +
+      'user%40example.com Authorization: Bearer eyJhbGciOi.eyJpc3Mi.sig';
+    const redacted = redactSecrets(line);
+    expect(redacted).not.toContain('aOq0QX2y');
+    expect(redacted).not.toContain('someone@example.com');
+    expect(redacted).not.toContain('user%40example.com');
+    expect(redacted).not.toContain('eyJhbGciOi');
+    expect(redacted).toContain('?key=REDACTED&x=1');
+  });
+});
