@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  DOCUMENT_ID,
+  FrontendHarness,
+  KEY,
+  LANDING_PATH,
+  SERVICE_ID,
+  documentJson,
+} from '../helpers/frontend-harness.js';
+import { formBody, formSession, type FormSession } from '../helpers/forms.js';
+
+const harness = new FrontendHarness();
+beforeAll(() => harness.start());
+afterAll(() => harness.stop());
+
+const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
+const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
+const DIRECT_FILE_URL = `http://download.example.gov.uk/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf?key=${KEY}`;
+const RIGHT_EMAIL = 'recipient@example.com';
+
+beforeEach(() => {
+  harness.reset();
+  harness.documentApi.handler = (request) => {
+    if (request.url.endsWith('/authenticate')) {
+      const { email_address: email } = JSON.parse(request.body) as { email_address: string };
+      return email === RIGHT_EMAIL
+        ? { status: 200, json: { signed_data: 'signed.token.value', direct_file_url: DIRECT_FILE_URL } }
+        : { status: 403, json: { error: 'Authentication failure' } };
+    }
+    return { status: 200, json: documentJson({ confirm_email: true }) };
+  };
+});
+
+function authenticateCalls() {
+  return harness.documentApi.requests.filter((r) => r.url.endsWith('/authenticate'));
+}
+
+async function openForm(): Promise<FormSession> {
+  const response = await harness.fetch(CONFIRM);
+  expect(response.status).toBe(200);
+  return formSession(response);
+}
+
+async function submit(
+  session: FormSession,
+  email: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  return harness.fetch(CONFIRM, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+    body: formBody({ _csrf: session.token, email_address: email, ...extra }),
+  });
+}
+
+describe('confirm your email address', () => {
+  it('shows one email field and a Continue button', async () => {
+    const response = await harness.fetch(CONFIRM);
+    const html = await response.text();
+    expect(html).toContain('<title>Confirm your email address – GOV.UK</title>');
+    expect(html).toContain(
+      'For security, we need to confirm the email address the file was sent to before you can download it.',
+    );
+    const input = /<input[^>]*name="email_address"[^>]*>/.exec(html)?.[0] ?? '';
+    expect(input).toContain('type="email"');
+    expect(input).toContain('autocomplete="email"');
+    expect(input).toContain('spellcheck="false"');
+    expect(html).toMatch(/<label[^>]*for="email_address"[^>]*>\s*Email address\s*<\/label>/);
+    expect(html).toMatch(/<button[^>]*>\s*Continue\s*<\/button>/);
+    expect(html).toContain(`action="${LANDING_PATH}/confirm-email-address?key=${KEY}"`);
+  });
+
+  it('goes straight to the download page when no confirmation is needed', async () => {
+    harness.documentApi.handler = () => ({ status: 200, json: documentJson({ confirm_email: false }) });
+    const response = await harness.fetch(CONFIRM);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe(DOWNLOAD);
+  });
+
+  it('sets the access cookie and redirects to the download page for the right address', async () => {
+    const response = await submit(await openForm(), `  ${RIGHT_EMAIL} `);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe(DOWNLOAD);
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('document_access_signed_data='));
+    expect(cookie).toBeDefined();
+    expect(cookie).toContain('document_access_signed_data=signed.token.value');
+    expect(cookie).toContain(`Path=/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf`);
+    expect(cookie).toContain('Domain=example.gov.uk');
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).not.toContain('Secure');
+
+    const [call] = authenticateCalls();
+    expect(call?.method).toBe('POST');
+    expect(call?.url).toBe(`/services/${SERVICE_ID}/documents/${DOCUMENT_ID}/authenticate`);
+    expect(call?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(call?.body ?? '')).toEqual({ key: KEY, email_address: RIGHT_EMAIL });
+  });
+
+  it('says so when the address is not the one the file was sent to', async () => {
+    const response = await submit(await openForm(), 'someone.else@example.com');
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('<title>Error: Confirm your email address – GOV.UK</title>');
+    expect(html).toContain('This is not the email address the file was sent to.');
+    expect(html).toContain(
+      'To confirm the file was meant for you, enter the email address Apply for a licence sent the file to.',
+    );
+    expect(html).not.toContain('govuk-error-message');
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('document_access_signed_data='))).toBe(
+      false,
+    );
+  });
+
+  it('treats a 400 from the API as the wrong address too', async () => {
+    harness.documentApi.handler = (request) =>
+      request.url.endsWith('/authenticate')
+        ? { status: 400, json: { error: 'Invalid email address' } }
+        : { status: 200, json: documentJson({ confirm_email: true }) };
+    const response = await submit(await openForm(), RIGHT_EMAIL);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('This is not the email address the file was sent to.');
+  });
+
+  it.each([
+    ['', 'Enter your email address'],
+    ['   ', 'Enter your email address'],
+    ['not-an-email', 'Not a valid email address'],
+    ['two@@example.com', 'Not a valid email address'],
+  ])('rejects %j with "%s" without asking the API', async (email, message) => {
+    const response = await submit(await openForm(), email);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('<title>Error: Confirm your email address – GOV.UK</title>');
+    expect(html).toContain('There is a problem');
+    expect(html).toMatch(new RegExp(`<a href="#email_address"[^>]*>${message}</a>`));
+    expect(html).toMatch(
+      new RegExp(`govuk-error-message[^>]*>\\s*<span class="govuk-visually-hidden">Error:</span> ${message}`),
+    );
+    expect(authenticateCalls()).toHaveLength(0);
+  });
+
+  it('shows the too-many-attempts page when the API rate-limits', async () => {
+    harness.documentApi.handler = (request) =>
+      request.url.endsWith('/authenticate')
+        ? { status: 429, json: { error: 'Too many requests' } }
+        : { status: 200, json: documentJson({ confirm_email: true }) };
+    const response = await submit(await openForm(), RIGHT_EMAIL);
+    expect(response.status).toBe(429);
+    const html = await response.text();
+    expect(html).toContain('<title>Cannot access document – GOV.UK</title>');
+    expect(html).toContain(
+      'There have been too many attempts to access this document recently. Please try again in a few minutes.',
+    );
+    expect(html).toContain(
+      `<a class="govuk-link" href="${LANDING_PATH}/confirm-email-address?key=${KEY}">Go back to confirm your email address</a>`,
+    );
+  });
+
+  it.each([
+    ['404', 404, 'the file may have expired or been deleted'],
+    ['410', 410, 'has expired or been deleted'],
+  ])('shows the unavailable page when authenticate says %s', async (_name, status, words) => {
+    harness.documentApi.handler = (request) =>
+      request.url.endsWith('/authenticate')
+        ? { status, json: { error: 'x' } }
+        : { status: 200, json: documentJson({ confirm_email: true }) };
+    const response = await submit(await openForm(), RIGHT_EMAIL);
+    expect(response.status).toBe(status);
+    expect(await response.text()).toContain(words);
+  });
+
+  it('shows the 500 page when authenticate answers something unexpected', async () => {
+    harness.documentApi.handler = (request) =>
+      request.url.endsWith('/authenticate')
+        ? { status: 200, json: { signed_data: 1 } }
+        : { status: 200, json: documentJson({ confirm_email: true }) };
+    const response = await submit(await openForm(), RIGHT_EMAIL);
+    expect(response.status).toBe(500);
+  });
+
+  it('marks the cookie Secure when served over https', async () => {
+    const secure = new FrontendHarness();
+    await secure.start({ HTTP_PROTOCOL: 'https', DOCUMENT_DOWNLOAD_API_HOST_NAME: 'https://localhost:7000' });
+    try {
+      secure.documentApi.handler = harness.documentApi.handler;
+      const form = await formSession(await secure.fetch(CONFIRM));
+      const response = await secure.fetch(CONFIRM, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+        body: formBody({ _csrf: form.token, email_address: RIGHT_EMAIL }),
+      });
+      const cookie = response.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('document_access_signed_data='));
+      expect(cookie).toContain('Secure');
+      expect(cookie).not.toContain('Domain=');
+    } finally {
+      await secure.stop();
+    }
+  });
+});
+
+describe('CSRF protection', () => {
+  it.each([
+    ['no token and no cookie', async () => ({ cookie: '', token: '' })],
+    ['a token without its cookie', async () => ({ ...(await openForm()), cookie: '' })],
+    ['a forged token', async () => ({ ...(await openForm()), token: 'forged-token' })],
+    [
+      'a tampered cookie',
+      async () => ({ ...(await openForm()), cookie: (await openForm()).cookie.replace(/.$/, 'x') }),
+    ],
+    [
+      'a cookie from another session',
+      async () => ({ ...(await openForm()), cookie: (await openForm()).cookie }),
+    ],
+  ])('refuses %s with the form and a 400, sending nothing upstream', async (_name, session) => {
+    const response = await submit(await session(), RIGHT_EMAIL);
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('There is a problem');
+    expect(html).toContain('Your form could not be sent. Try again.');
+    expect(html).toContain('name="email_address"');
+    expect(authenticateCalls()).toHaveLength(0);
+  });
+});

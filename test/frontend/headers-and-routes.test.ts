@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paths } from '../../src/common/paths.js';
+import { FrontendHarness, KEY, LANDING_PATH } from '../helpers/frontend-harness.js';
+
+const harness = new FrontendHarness();
+beforeAll(() => harness.start());
+afterAll(() => harness.stop());
+
+const manifest = JSON.parse(readFileSync(paths.assetManifest, 'utf8')) as Record<string, string>;
+
+const EVERY_RESPONSE = {
+  'x-robots-tag': 'noindex, nofollow',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'x-permitted-cross-domain-policies': 'none',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
+};
+const PAGE_CACHE = 'no-store, no-cache, private, must-revalidate';
+
+function cspNonce(response: Response): string {
+  const csp = response.headers.get('content-security-policy') ?? '';
+  const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1] ?? '';
+  expect(csp).toBe(
+    `default-src 'self'; script-src 'self' 'nonce-${nonce}'; connect-src 'self'; object-src 'self'; ` +
+      `font-src 'self' data:; img-src 'self' data:; style-src 'self' 'nonce-${nonce}'; ` +
+      `frame-ancestors 'self'; frame-src 'self'`,
+  );
+  return nonce;
+}
+
+describe('security headers', () => {
+  it.each([
+    ['a page', `${LANDING_PATH}?key=${KEY}`],
+    ['an error page', '/nowhere'],
+    ['a redirect', '/security.txt'],
+    ['the status endpoint', '/_status'],
+    ['a static asset', manifest['application.css'] as string],
+    ['a bad request', `${LANDING_PATH}/confirm-email-address?key=${KEY}`],
+  ])('are on %s', async (_name, path) => {
+    const response = await harness.fetch(
+      path,
+      path.includes('confirm')
+        ? { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }
+        : {},
+    );
+    for (const [name, value] of Object.entries(EVERY_RESPONSE))
+      expect(response.headers.get(name), name).toBe(value);
+    cspNonce(response);
+  });
+
+  it('use a fresh nonce of at least 128 bits per response, the one the page scripts carry', async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 5; i += 1) {
+      const response = await harness.fetch(`${LANDING_PATH}?key=${KEY}`);
+      const nonce = cspNonce(response);
+      expect(Buffer.from(nonce, 'base64').length).toBeGreaterThanOrEqual(16);
+      const html = await response.text();
+      const scripts = html.match(/<script[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThanOrEqual(2);
+      for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
+      nonces.add(nonce);
+    }
+    expect(nonces.size).toBe(5);
+  });
+
+  it('stop pages being cached', async () => {
+    for (const path of [`${LANDING_PATH}?key=${KEY}`, '/nowhere', `${LANDING_PATH}/download?key=${KEY}`]) {
+      expect((await harness.fetch(path)).headers.get('cache-control')).toBe(PAGE_CACHE);
+    }
+  });
+});
+
+describe('page layout', () => {
+  it('uses the GOV.UK template, links the header to GOV.UK and keeps the footer free of links', async () => {
+    const html = await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text();
+    expect(html).toContain('<html lang="en" class="govuk-template">');
+    expect(html).toMatch(/<a href="https:\/\/www\.gov\.uk"[^>]*class="govuk-header__[a-z-]+"/);
+    const footer = /<footer[\s\S]*<\/footer>/.exec(html)?.[0] ?? '';
+    expect(footer).toContain('Open Government Licence v3.0');
+    expect(footer).toContain('© Crown copyright');
+    expect(footer).not.toContain('<a ');
+    expect(html).toContain(`<link rel="stylesheet" href="${manifest['application.css']}">`);
+    expect(html).toMatch(
+      new RegExp(`<script type="module" src="${manifest['application.js']}" nonce="[^"]+"></script>`),
+    );
+    expect(html).toContain(`href="${manifest.govukAssetPath}/images/favicon.svg"`);
+  });
+});
+
+describe('static assets', () => {
+  it.each([
+    ['application.css', 'text/css'],
+    ['application.js', 'application/javascript'],
+  ])('serves %s fingerprinted, immutable, with the right length', async (name, type) => {
+    const path = manifest[name] as string;
+    expect(path).toMatch(/-[A-Za-z0-9_-]{8,}\.(css|js)$/);
+    const response = await harness.fetch(path, { headers: { 'accept-encoding': 'identity' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain(type);
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(Number(response.headers.get('content-length'))).toBe(body.length);
+    expect(body.equals(readFileSync(join(paths.staticDir, path)))).toBe(true);
+  });
+
+  it('serves a precompressed copy to browsers that accept it', async () => {
+    const path = manifest['application.css'] as string;
+    const response = await fetch(harness.baseUrl + path, { headers: { 'accept-encoding': 'br' } });
+    expect(response.headers.get('content-encoding')).toBe('br');
+    const compressed = readFileSync(join(paths.staticDir, `${path}.br`));
+    expect(Number(response.headers.get('content-length'))).toBe(compressed.length);
+    expect(Buffer.from(await response.arrayBuffer()).equals(readFileSync(join(paths.staticDir, path)))).toBe(
+      true,
+    );
+  });
+
+  it("serves GOV.UK Frontend's fonts and images under the fingerprinted folder", async () => {
+    const font = await harness.fetch(`${manifest.govukAssetPath}/fonts/bold-b542beb274-v2.woff2`);
+    expect(font.status).toBe(200);
+    expect(font.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await harness.fetch(`${manifest.govukAssetPath}/images/favicon.svg`)).status).toBe(200);
+    expect((await harness.fetch(`${manifest.govukAssetPath}/manifest.json`)).status).toBe(200);
+  });
+
+  it('does not serve anything outside the assets folder', async () => {
+    expect((await harness.fetch('/assets/../manifest.json')).status).toBe(404);
+    expect((await harness.fetch('/assets/%2e%2e/manifest.json')).status).toBe(404);
+    expect((await harness.fetch('/assets/')).status).toBe(404);
+  });
+});
+
+describe('service routes', () => {
+  it('reports its status as JSON', async () => {
+    const response = await harness.fetch('/_status');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it.each([
+    '/services/_status',
+    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
+    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d.pdf?key=abc&x=1',
+    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d/check?key=abc',
+  ])('sends %s to the document API, path and query intact', async (path) => {
+    const response = await harness.fetch(path);
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe(`http://download.example.gov.uk${path}`);
+  });
+
+  it.each(['/security.txt', '/.well-known/security.txt'])(
+    'redirects %s to the Cabinet Office policy',
+    async (path) => {
+      const response = await harness.fetch(path);
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe(
+        'https://vdp.cabinetoffice.gov.uk/.well-known/security.txt',
+      );
+    },
+  );
+});
