@@ -6,6 +6,9 @@ declare -A wanted=(
   [/usr/bin/chromium]=chromium
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/shellcheck]=shellcheck
+  [/usr/bin/radosgw]=radosgw
+  [/usr/bin/ceph-mon]=ceph-mon
+  [/usr/bin/ceph-osd]=ceph-osd
 )
 missing=()
 for binary in "${!wanted[@]}"; do

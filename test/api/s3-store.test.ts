@@ -1,0 +1,430 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+} from '@aws-sdk/client-s3';
+import { verify } from '@node-rs/argon2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentNotFoundError, type NewDocument } from '../../src/api/store/document-store.js';
+import { effectiveExpiryDate } from '../../src/api/store/s3-expiry.js';
+import { S3StoreError, createS3Store, type S3DocumentStore } from '../../src/api/store/s3-store.js';
+import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+
+// Made by argon2-cffi 21.1 with Notify's parameters for test@example.com (issue 4's test vector).
+const NOTIFY_EMAIL_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+let rgw: RunningRgw;
+let store: S3DocumentStore;
+
+function storeFor(bucket: string, overrides: { secretAccessKey?: string; purgePageSize?: number } = {}) {
+  return createS3Store({
+    bucket,
+    endpoint: rgw.endpoint,
+    region: rgw.region,
+    credentials: {
+      accessKeyId: rgw.accessKeyId,
+      secretAccessKey: overrides.secretAccessKey ?? rgw.secretAccessKey,
+    },
+    ...(overrides.purgePageSize ? { purgePageSize: overrides.purgePageSize } : {}),
+  });
+}
+
+function newDocument(overrides: Partial<NewDocument> = {}, metadata: Partial<NewDocument['metadata']> = {}) {
+  return {
+    serviceId: randomUUID(),
+    documentId: randomUUID(),
+    key: randomBytes(32),
+    content: PDF,
+    ...overrides,
+    metadata: {
+      mimetype: 'application/pdf',
+      createdAt: new Date(),
+      retentionPeriod: '26 weeks',
+      ...metadata,
+    },
+  } satisfies NewDocument;
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+beforeAll(async () => {
+  rgw = await startRgw();
+  store = storeFor(`documents-${randomUUID()}`);
+  await store.ensureBucket();
+}, 240_000);
+
+afterAll(async () => {
+  store?.close();
+  await rgw?.stop();
+}, 60_000);
+
+describe('S3 store with SSE-C on radosgw', () => {
+  it('stores and reads back a document without email or filename', async () => {
+    const doc = newDocument(
+      {},
+      { createdAt: new Date('2026-01-02T03:04:05.678Z'), retentionPeriod: '4 weeks' },
+    );
+    await store.put(doc);
+
+    const metadata = await store.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    expect(metadata).toEqual({
+      mimetype: 'application/pdf',
+      size: PDF.length,
+      createdAt: new Date('2026-01-02T03:04:05.000Z'),
+      retentionPeriod: '4 weeks',
+      blocked: false,
+    });
+
+    const opened = await store.open(doc.serviceId, doc.documentId, doc.key);
+    expect(opened.metadata).toEqual(metadata);
+    expect(await readAll(opened.body)).toEqual(PDF);
+  });
+
+  it('stores the email hash and a unicode filename the way Notify does, and reads them back', async () => {
+    const filename = 'Données – ☃ 😀.pdf';
+    const doc = newDocument(
+      {},
+      { filename, hashedRecipientEmail: NOTIFY_EMAIL_HASH, retentionPeriod: '2 weeks' },
+    );
+    await store.put(doc);
+
+    const metadata = await store.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    expect(metadata.filename).toBe(filename);
+    expect(metadata.hashedRecipientEmail).toBe(NOTIFY_EMAIL_HASH);
+    expect(metadata.retentionPeriod).toBe('2 weeks');
+
+    // What Notify's API would see on the same object: its own layout, byte for byte.
+    const sse = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: doc.key.toString('base64') };
+    const objectKey = `${doc.serviceId}/${doc.documentId}`;
+    const head = await store.client.send(
+      new HeadObjectCommand({ Bucket: store.bucket, Key: objectKey, ...sse }),
+    );
+    expect(head.ContentType).toBe('application/pdf');
+    expect(head.Metadata).toEqual({
+      filename: String.raw`Donn\xe9es \u2013 \u2603 \U0001f600.pdf`,
+      'hashed-recipient-email': NOTIFY_EMAIL_HASH,
+    });
+    const tagging = await store.client.send(
+      new GetObjectTaggingCommand({ Bucket: store.bucket, Key: objectKey }),
+    );
+    const tags = Object.fromEntries((tagging.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
+    expect(tags['retention-period']).toBe('2 weeks');
+    expect(tags['created-at']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
+    expect(await verify(metadata.hashedRecipientEmail as string, 'test@example.com')).toBe(true);
+  });
+
+  it('reads an object written exactly the way Notify’s API writes it', async () => {
+    const serviceId = randomUUID();
+    const documentId = randomUUID();
+    const key = randomBytes(32);
+    // Notify: boto3 put_object with SSECustomerKey (raw 32 bytes), Metadata with the unicode_escape'd filename,
+    // Tagging=urllib.parse.urlencode({...}) — quote_plus, so the space in "4 weeks" is a "+".
+    await store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: `${serviceId}/${documentId}`,
+        Body: PDF,
+        ContentType: 'application/pdf',
+        SSECustomerAlgorithm: 'AES256',
+        SSECustomerKey: key.toString('base64'),
+        Metadata: {
+          'hashed-recipient-email': NOTIFY_EMAIL_HASH,
+          filename: String.raw`Rh\xe9sum\xe9 \u2013 \u65e5\u672c.pdf`,
+        },
+        Tagging: 'created-at=2025-03-04T05%3A06%3A07%2B00%3A00&retention-period=4+weeks',
+      }),
+    );
+
+    const metadata = await store.getMetadata(serviceId, documentId, key);
+    expect(metadata).toEqual({
+      mimetype: 'application/pdf',
+      size: PDF.length,
+      filename: 'Rhésumé – 日本.pdf',
+      hashedRecipientEmail: NOTIFY_EMAIL_HASH,
+      createdAt: new Date('2025-03-04T05:06:07Z'),
+      retentionPeriod: '4 weeks',
+      blocked: false,
+    });
+    expect(effectiveExpiryDate(metadata)).toBe('2025-04-01');
+    expect(await verify(metadata.hashedRecipientEmail as string, 'test@example.com')).toBe(true);
+    const opened = await store.open(serviceId, documentId, key);
+    expect(await readAll(opened.body)).toEqual(PDF);
+    await expect(store.getMetadata(serviceId, documentId, randomBytes(32))).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+  });
+
+  it('reads a Notify object without retention period or filename, created-at falling back to last-modified', async () => {
+    const serviceId = randomUUID();
+    const documentId = randomUUID();
+    const key = randomBytes(32);
+    await store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: `${serviceId}/${documentId}`,
+        Body: 'a,b\n1,2\n',
+        ContentType: 'text/csv',
+        SSECustomerAlgorithm: 'AES256',
+        SSECustomerKey: key.toString('base64'),
+      }),
+    );
+    const metadata = await store.getMetadata(serviceId, documentId, key);
+    expect(metadata.mimetype).toBe('text/csv');
+    expect(metadata.size).toBe(8);
+    expect(metadata.retentionPeriod).toBe('');
+    expect(metadata.filename).toBeUndefined();
+    expect(metadata.hashedRecipientEmail).toBeUndefined();
+    expect(Math.abs(metadata.createdAt.getTime() - Date.now())).toBeLessThan(120_000);
+  });
+
+  it('keeps the content encrypted under the key: no key, a wrong key or a short key find nothing', async () => {
+    const doc = newDocument();
+    await store.put(doc);
+    const { serviceId, documentId } = doc;
+
+    for (const key of [randomBytes(32), randomBytes(16), Buffer.alloc(0)]) {
+      await expect(store.getMetadata(serviceId, documentId, key)).rejects.toBeInstanceOf(
+        DocumentNotFoundError,
+      );
+      await expect(store.open(serviceId, documentId, key)).rejects.toBeInstanceOf(DocumentNotFoundError);
+    }
+    await expect(
+      store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: `${serviceId}/${documentId}` })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('reports a missing document as not found, the same as a wrong key', async () => {
+    const key = randomBytes(32);
+    await expect(store.getMetadata(randomUUID(), randomUUID(), key)).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+    await expect(store.open(randomUUID(), randomUUID(), key)).rejects.toBeInstanceOf(DocumentNotFoundError);
+    await expect(store.setBlocked(randomUUID(), randomUUID(), true)).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+    await expect(store.getMetadata('../x', randomUUID(), key)).rejects.toBeInstanceOf(DocumentNotFoundError);
+  });
+
+  it('serves byte ranges of the decrypted content', async () => {
+    const content = randomBytes(100_000);
+    const doc = newDocument({ content });
+    await store.put(doc);
+
+    for (const [start, end] of [
+      [0, 0],
+      [10, 99],
+      [65_536, 70_000],
+      [99_990, 99_999],
+    ] as Array<[number, number]>) {
+      const opened = await store.open(doc.serviceId, doc.documentId, doc.key, { start, end });
+      expect(opened.metadata.size).toBe(content.length);
+      expect(await readAll(opened.body)).toEqual(content.subarray(start, end + 1));
+    }
+    await expect(
+      store.open(doc.serviceId, doc.documentId, doc.key, { start: 100_000, end: 100_010 }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      store.open(doc.serviceId, doc.documentId, doc.key, { start: 5, end: 4 }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      store.open(doc.serviceId, doc.documentId, randomBytes(32), { start: 0, end: 9 }),
+    ).rejects.toBeInstanceOf(DocumentNotFoundError);
+  });
+
+  it('streams a 2 MiB document in chunks', async () => {
+    const content = randomBytes(2 * 1024 * 1024);
+    const doc = newDocument({ content });
+    await store.put(doc);
+
+    const opened = await store.open(doc.serviceId, doc.documentId, doc.key);
+    expect(opened.body).toBeInstanceOf(Readable);
+    expect(opened.metadata.size).toBe(content.length);
+    const hash = createHash('sha256');
+    let chunks = 0;
+    let largest = 0;
+    for await (const chunk of opened.body) {
+      hash.update(chunk as Buffer);
+      chunks += 1;
+      largest = Math.max(largest, (chunk as Buffer).length);
+    }
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(chunks).toBeGreaterThan(8);
+    expect(largest).toBeLessThan(content.length / 4);
+  });
+
+  it('blocks and unblocks through the blocked tag, keeping the other tags', async () => {
+    const createdAt = new Date('2026-02-03T04:05:06Z');
+    const doc = newDocument({}, { createdAt, retentionPeriod: '12 weeks' });
+    await store.put(doc);
+
+    await store.setBlocked(doc.serviceId, doc.documentId, true);
+    let metadata = await store.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    expect(metadata).toMatchObject({ blocked: true, createdAt, retentionPeriod: '12 weeks' });
+    const opened = await store.open(doc.serviceId, doc.documentId, doc.key);
+    opened.body.destroy();
+    expect(opened.metadata.blocked).toBe(true);
+
+    await store.setBlocked(doc.serviceId, doc.documentId, false);
+    metadata = await store.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    expect(metadata).toMatchObject({ blocked: false, createdAt, retentionPeriod: '12 weeks' });
+  });
+
+  it('honours an operator setting blocked=yes (any case) directly on the object', async () => {
+    const doc = newDocument();
+    await store.put(doc);
+    const Key = `${doc.serviceId}/${doc.documentId}`;
+    const current = await store.client.send(new GetObjectTaggingCommand({ Bucket: store.bucket, Key }));
+    for (const value of ['yes', 'YES', 'True']) {
+      await store.client.send(
+        new PutObjectTaggingCommand({
+          Bucket: store.bucket,
+          Key,
+          Tagging: { TagSet: [...(current.TagSet ?? []), { Key: 'blocked', Value: value }] },
+        }),
+      );
+      expect((await store.getMetadata(doc.serviceId, doc.documentId, doc.key)).blocked).toBe(true);
+    }
+    await store.client.send(
+      new PutObjectTaggingCommand({
+        Bucket: store.bucket,
+        Key,
+        Tagging: { TagSet: [...(current.TagSet ?? []), { Key: 'blocked', Value: 'false' }] },
+      }),
+    );
+    expect((await store.getMetadata(doc.serviceId, doc.documentId, doc.key)).blocked).toBe(false);
+  });
+
+  it('reports the storage’s own lifecycle expiry from the Expiration header', async () => {
+    const lifecycleStore = storeFor(`lifecycle-${randomUUID()}`);
+    try {
+      await lifecycleStore.ensureBucket();
+      await lifecycleStore.client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: lifecycleStore.bucket,
+          LifecycleConfiguration: {
+            Rules: [
+              { ID: 'expire-documents', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 3 } },
+            ],
+          },
+        }),
+      );
+      const doc = newDocument({}, { retentionPeriod: '78 weeks' });
+      const before = Date.now();
+      await lifecycleStore.put(doc);
+
+      const metadata = await lifecycleStore.getMetadata(doc.serviceId, doc.documentId, doc.key);
+      const expires = metadata.storageExpiresAt as Date;
+      expect(expires).toBeInstanceOf(Date);
+      // S3 rounds "3 days after creation" up to the next midnight UTC.
+      expect(expires.getTime() % 86_400_000).toBe(0);
+      expect(expires.getTime()).toBeGreaterThan(before + 3 * 86_400_000 - 86_400_000);
+      expect(expires.getTime()).toBeLessThanOrEqual(before + 4 * 86_400_000 + 60_000);
+      // The storage expiry (minus Notify's day of margin) wins over 78 weeks of retention.
+      const lastDay = new Date(expires.getTime() - 86_400_000).toISOString().slice(0, 10);
+      expect(effectiveExpiryDate(metadata)).toBe(lastDay);
+
+      const opened = await lifecycleStore.open(doc.serviceId, doc.documentId, doc.key);
+      opened.body.destroy();
+      expect(opened.metadata.storageExpiresAt).toEqual(expires);
+    } finally {
+      lifecycleStore.close();
+    }
+  });
+
+  it('deletes documents, idempotently', async () => {
+    const doc = newDocument();
+    await store.put(doc);
+    await store.delete(doc.serviceId, doc.documentId);
+    await expect(store.getMetadata(doc.serviceId, doc.documentId, doc.key)).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+    await expect(store.delete(doc.serviceId, doc.documentId)).resolves.toBeUndefined();
+  });
+
+  it('purges expired documents across listing pages, by their tags, without their keys', async () => {
+    const purgeStore = storeFor(`purge-${randomUUID()}`, { purgePageSize: 3 });
+    try {
+      await purgeStore.ensureBucket();
+      const now = new Date('2026-06-30T12:00:00Z');
+      const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+      const expired = [
+        newDocument({}, { createdAt: daysAgo(8), retentionPeriod: '1 weeks' }),
+        newDocument({}, { createdAt: daysAgo(30), retentionPeriod: '2 weeks' }),
+        newDocument({}, { createdAt: daysAgo(400), retentionPeriod: '26 weeks' }),
+      ];
+      const kept = [
+        newDocument({}, { createdAt: daysAgo(7), retentionPeriod: '1 weeks' }), // its last day is today
+        newDocument({}, { createdAt: daysAgo(13), retentionPeriod: '2 weeks' }),
+        newDocument({}, { createdAt: daysAgo(400), retentionPeriod: '' }), // only the storage lifecycle decides
+        newDocument({}, { createdAt: daysAgo(1), retentionPeriod: '78 weeks' }),
+      ];
+      for (const doc of [...expired, ...kept]) await purgeStore.put(doc);
+      // Written by Notify (urlencoded "+" in the retention period), long expired.
+      const notifyKey = randomBytes(32);
+      const notifyIds = { serviceId: randomUUID(), documentId: randomUUID() };
+      await purgeStore.client.send(
+        new PutObjectCommand({
+          Bucket: purgeStore.bucket,
+          Key: `${notifyIds.serviceId}/${notifyIds.documentId}`,
+          Body: PDF,
+          ContentType: 'application/pdf',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: notifyKey.toString('base64'),
+          Tagging: 'created-at=2025-01-01T00%3A00%3A00%2B00%3A00&retention-period=4+weeks',
+        }),
+      );
+
+      expect(await purgeStore.purgeExpired(now)).toBe(expired.length + 1);
+      for (const doc of expired) {
+        await expect(purgeStore.getMetadata(doc.serviceId, doc.documentId, doc.key)).rejects.toBeInstanceOf(
+          DocumentNotFoundError,
+        );
+      }
+      await expect(
+        purgeStore.getMetadata(notifyIds.serviceId, notifyIds.documentId, notifyKey),
+      ).rejects.toBeInstanceOf(DocumentNotFoundError);
+      for (const doc of kept) {
+        await expect(purgeStore.getMetadata(doc.serviceId, doc.documentId, doc.key)).resolves.toBeDefined();
+      }
+      expect(await purgeStore.purgeExpired(now)).toBe(0);
+    } finally {
+      purgeStore.close();
+    }
+  });
+
+  it('surfaces configuration problems as store errors, not as "not found", and never shows the key', async () => {
+    const doc = newDocument();
+    await store.put(doc);
+    const badCredentials = storeFor(store.bucket, { secretAccessKey: 'not-the-secret' });
+    const noBucket = storeFor(`missing-${randomUUID()}`);
+    try {
+      const error = await badCredentials
+        .getMetadata(doc.serviceId, doc.documentId, doc.key)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(S3StoreError);
+      expect((error as S3StoreError).status).toBe(403);
+
+      const putError = await noBucket.put(doc).catch((e: unknown) => e);
+      expect(putError).toBeInstanceOf(S3StoreError);
+      expect((putError as S3StoreError).code).toBe('NoSuchBucket');
+      for (const text of [String(putError), JSON.stringify(putError), (putError as Error).stack ?? '']) {
+        expect(text).not.toContain(doc.key.toString('base64'));
+        expect(text).not.toContain(doc.key.toString('base64url'));
+        expect(text).not.toContain(doc.key.toString('hex'));
+      }
+    } finally {
+      badCredentials.close();
+      noBucket.close();
+    }
+  });
+});
