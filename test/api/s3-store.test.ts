@@ -262,6 +262,34 @@ describe('S3 store with SSE-C on radosgw', () => {
     expect(largest).toBeLessThan(content.length / 4);
   });
 
+  it('keeps streaming to a reader that pauses longer than the response deadline', async () => {
+    const content = randomBytes(2 * 1024 * 1024);
+    const doc = newDocument({ content });
+    await store.put(doc);
+    const impatient = createS3Store({
+      bucket: store.bucket,
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      requestTimeoutMs: 500,
+    });
+    try {
+      const opened = await impatient.open(doc.serviceId, doc.documentId, doc.key);
+      const chunks: Buffer[] = [];
+      let paused = false;
+      for await (const chunk of opened.body) {
+        chunks.push(chunk as Buffer);
+        if (!paused) {
+          paused = true;
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+        }
+      }
+      expect(Buffer.concat(chunks).equals(content)).toBe(true);
+    } finally {
+      impatient.close();
+    }
+  });
+
   it('blocks and unblocks through the blocked tag, keeping the other tags', async () => {
     const createdAt = new Date('2026-02-03T04:05:06Z');
     const doc = newDocument({}, { createdAt, retentionPeriod: '12 weeks' });

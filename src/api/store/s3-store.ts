@@ -47,7 +47,7 @@ export interface S3StoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Sockets kept per S3 host (default 64). */
   maxSockets?: number;
-  /** Deadline for a response to start arriving (default 30 s). */
+  /** Deadline for S3's response headers (default 30 s); the body then streams at the reader's pace. */
   requestTimeoutMs?: number;
   /** Parallel tag reads and deletes while purging (default 16). */
   purgeConcurrency?: number;
@@ -216,6 +216,9 @@ export class S3DocumentStore implements DocumentStore {
         httpsAgent: new HttpsAgent(agentOptions),
         connectionTimeout: 5_000,
         requestTimeout: options.requestTimeoutMs ?? 30_000,
+        throwOnRequestTimeout: true,
+        // No socket idle timeout: a download paused by a slow recipient (backpressure) leaves the S3 socket idle,
+        // and that must not cut the file short. The server's own request deadline bounds a stalled transfer.
       },
     });
     this.ownsClient = true;
