@@ -1,0 +1,173 @@
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
+import { Redis } from 'ioredis';
+import { join } from 'node:path';
+import type { Logger } from '../common/logging.js';
+import { serializeError } from '../common/logging.js';
+import { redactSecrets } from '../common/redact.js';
+import { responseTraceHeaders, traceFromHeaders, type Trace } from '../common/tracing.js';
+import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
+import {
+  MemoryCheckResultCache,
+  RedisCheckResultCache,
+  type CheckResultCache,
+} from './checks/result-cache.js';
+import type { ApiConfig } from './config.js';
+import type { ApiContext } from './context.js';
+import { ApiError } from './errors.js';
+import { FileRateLimiter } from './limits/file-limiter.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import { RedisRateLimiter } from './limits/redis-limiter.js';
+import { documentRoutes } from './routes/documents.js';
+import { statusRoutes } from './routes/status.js';
+import { uploadRoutes } from './routes/upload.js';
+import type { DocumentStore } from './store/document-store.js';
+import { LocalDocumentStore } from './store/local-store.js';
+
+export interface ApiDeps {
+  logger: Logger;
+  /** Defaults to the local encrypted store in `{DATA_DIR}/documents` (an S3 store is passed in by the caller). */
+  store?: DocumentStore;
+  /** Defaults to Redis when enabled, else the file-based limiter in `{DATA_DIR}/rate-limits`. */
+  rateLimiter?: RateLimiter;
+  checkCache?: CheckResultCache;
+  /** `null` turns antivirus off whatever the config says; defaults to the configured client. */
+  antivirus?: AntivirusScanner | null;
+  /** A Redis connection to use instead of opening one from REDIS_URL. */
+  redis?: Redis;
+  now?: () => Date;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trace: Trace;
+  }
+}
+
+const FASTIFY_ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Request body is not valid JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  FST_ERR_CTP_INVALID_TYPE: 'Invalid Content-Type header',
+  FST_ERR_CTP_EMPTY_TYPE: 'Invalid Content-Type header',
+  FST_ERR_BAD_URL: 'Malformed URL',
+  FST_ERR_ASYNC_CONSTRAINT: 'Bad request',
+};
+
+/** The message a client gets for an error: ours as written, Fastify's as fixed text, nothing internal. */
+function clientMessage(error: FastifyError, status: number): string {
+  const known = error.code ? FASTIFY_ERROR_MESSAGES[error.code] : undefined;
+  if (known) return known;
+  if (error instanceof SyntaxError || error.code === undefined) {
+    // JSON parse errors quote the body; never reflect it.
+    return status === 400 ? 'Request body is not valid JSON' : 'Bad request';
+  }
+  return status === 404 ? 'Not found' : 'Bad request';
+}
+
+/**
+ * The document API as a ready, not-listening Fastify app. The caller (the server runtime, or a test) listens
+ * and closes it; closing releases what this function opened (Redis).
+ */
+export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
+  const { logger } = deps;
+  const ownedRedis = !deps.redis && config.redis.enabled && (!deps.rateLimiter || !deps.checkCache);
+  const redis =
+    deps.redis ??
+    (ownedRedis ? new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined);
+  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+
+  const rateLimit = { limit: config.rateLimit.limit, intervalSeconds: config.rateLimit.intervalSeconds };
+  const ctx: ApiContext = {
+    config,
+    logger,
+    store: deps.store ?? new LocalDocumentStore({ root: join(config.store.dataDir, 'documents') }),
+    rateLimiter:
+      deps.rateLimiter ??
+      (redis && config.redis.enabled
+        ? new RedisRateLimiter(redis, rateLimit)
+        : new FileRateLimiter(join(config.store.dataDir, 'rate-limits'), rateLimit)),
+    checks: {
+      antivirus:
+        deps.antivirus === null
+          ? undefined
+          : (deps.antivirus ??
+            (config.antivirus.enabled ? new AntivirusClient(config.antivirus) : undefined)),
+      cache:
+        deps.checkCache ??
+        (redis && config.redis.enabled ? new RedisCheckResultCache(redis) : new MemoryCheckResultCache()),
+    },
+    now: deps.now ?? (() => new Date()),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's own request lines would log URLs with keys; this app writes its own, redacted.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.limits.maxContentLength,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send({ error: clientMessage(error, 400) });
+    },
+  });
+
+  // JSON only: a body of any other type is a 415.
+  app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest('trace', null as unknown as Trace);
+  app.addHook('onRequest', async (request, reply) => {
+    request.trace = traceFromHeaders(request.headers);
+    reply.headers({ ...responseTraceHeaders(request.trace), 'X-Content-Type-Options': 'nosniff' });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    logger.info(
+      {
+        method: request.method,
+        path: redactSecrets(request.url.split('?')[0] ?? ''),
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime),
+        trace_id: request.trace?.traceId,
+      },
+      `${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')} ${reply.statusCode}`,
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
+    }
+    const status =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600
+        ? error.statusCode
+        : 500;
+    if (status >= 500) {
+      logger.error({ err: serializeError(error), trace_id: request.trace?.traceId }, 'request failed');
+      return reply
+        .code(status)
+        .send({ error: status === 503 ? 'Service unavailable' : 'Internal server error' });
+    }
+    return reply.code(status).send({ error: clientMessage(error, status) });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send({ error: 'Not found' });
+  });
+
+  await app.register(statusRoutes);
+  await app.register(async (instance) => uploadRoutes(instance, ctx));
+  await app.register(async (instance) => documentRoutes(instance, ctx));
+
+  app.addHook('onClose', async () => {
+    await ctx.rateLimiter.close?.();
+    if (ownedRedis) await redis?.quit().catch(() => undefined);
+  });
+
+  await app.ready();
+  return app;
+}

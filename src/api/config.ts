@@ -1,0 +1,124 @@
+import { isAbsolute, join } from 'node:path';
+import {
+  ConfigError,
+  booleanVariable,
+  integerVariable,
+  isLocalEnvironment,
+  requireVariable,
+  type Env,
+} from '../common/config-error.js';
+import { projectRoot } from '../common/paths.js';
+
+export type StoreKind = 'local' | 's3';
+
+/** The document API's configuration: read once from the environment at start-up, then passed down. */
+export interface ApiConfig {
+  environment: string;
+  /** Bearer tokens that sending services (Notify's API) present on upload and file checks. */
+  authTokens: string[];
+  /** Signs the access token (`signed_data`) that the frontend keeps in the download cookie. */
+  secretKey: string;
+  /** Host (and port) of the recipient frontend, for recipient links. */
+  frontendHostname: string;
+  /** Public host (and port) of this API, for direct file URLs. */
+  apiHostname: string;
+  httpScheme: 'http' | 'https';
+  redis: { enabled: boolean; url: string };
+  antivirus: { enabled: boolean; host: string; apiKey: string; timeoutMs: number };
+  store: {
+    kind: StoreKind;
+    /** Local store: where documents (and the no-Redis rate-limit counters) live. */
+    dataDir: string;
+    /** S3 store. */
+    bucket: string;
+    region: string;
+    endpoint: string | undefined;
+  };
+  rateLimit: { limit: number; intervalSeconds: number };
+  limits: {
+    /** Largest accepted request body (the base64 JSON), bytes. */
+    maxContentLength: number;
+    /** Largest accepted decoded file, bytes. */
+    maxDecodedFileSize: number;
+  };
+  /** Retention given to documents uploaded without `retention_period`. */
+  defaultRetentionPeriod: string;
+}
+
+const MIB = 1024 * 1024;
+
+export function loadApiConfig(env: Env): ApiConfig {
+  const environment = env.NOTIFY_ENVIRONMENT?.trim() || 'development';
+  const local = isLocalEnvironment(environment);
+  const dev = (value: string): string | undefined => (local ? value : undefined);
+
+  const authTokens = requireVariable(env, 'AUTH_TOKENS', dev('auth-token'))
+    .split(':')
+    .map((token) => token.trim())
+    .filter((token) => token !== '');
+  if (authTokens.length === 0) throw new ConfigError('Environment variable AUTH_TOKENS has no tokens');
+
+  const httpScheme = (env.HTTP_SCHEME?.trim() || (local ? 'http' : 'https')).toLowerCase();
+  if (httpScheme !== 'http' && httpScheme !== 'https') {
+    throw new ConfigError(`Environment variable HTTP_SCHEME must be http or https, not "${httpScheme}"`);
+  }
+
+  const antivirusEnabled = booleanVariable(env, 'ANTIVIRUS_ENABLED', !local);
+  const storeKind = (env.DOCUMENT_STORE?.trim() || 'local').toLowerCase();
+  if (storeKind !== 'local' && storeKind !== 's3') {
+    throw new ConfigError(`Environment variable DOCUMENT_STORE must be local or s3, not "${storeKind}"`);
+  }
+  const dataDir = env.DATA_DIR?.trim() || join(projectRoot, 'data');
+
+  const retentionWeeks = integerVariable(env, 'DEFAULT_RETENTION_WEEKS', 26, { min: 1 });
+  if (retentionWeeks > 78)
+    throw new ConfigError('Environment variable DEFAULT_RETENTION_WEEKS must be 78 or less');
+
+  const config: ApiConfig = {
+    environment,
+    authTokens,
+    secretKey: requireVariable(env, 'SECRET_KEY', dev('secret-key')),
+    frontendHostname: requireVariable(env, 'FRONTEND_HOSTNAME', dev('localhost:7001')),
+    apiHostname: requireVariable(env, 'DOCUMENT_DOWNLOAD_API_HOSTNAME', dev('localhost:7000')),
+    httpScheme,
+    redis: {
+      enabled: booleanVariable(env, 'REDIS_ENABLED', false),
+      url: env.REDIS_URL?.trim() || 'redis://localhost:6379',
+    },
+    antivirus: {
+      enabled: antivirusEnabled,
+      host: antivirusEnabled
+        ? requireVariable(env, 'ANTIVIRUS_API_HOST', dev('http://localhost:6016')).replace(/\/+$/, '')
+        : env.ANTIVIRUS_API_HOST?.trim() || 'http://localhost:6016',
+      apiKey: antivirusEnabled
+        ? requireVariable(env, 'ANTIVIRUS_API_KEY', dev('test-key'))
+        : (env.ANTIVIRUS_API_KEY ?? ''),
+      timeoutMs: integerVariable(env, 'ANTIVIRUS_API_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
+    },
+    store: {
+      kind: storeKind,
+      dataDir: isAbsolute(dataDir) ? dataDir : join(projectRoot, dataDir),
+      bucket:
+        storeKind === 's3'
+          ? requireVariable(env, 'DOCUMENTS_BUCKET')
+          : env.DOCUMENTS_BUCKET?.trim() || 'development-document-download',
+      region: env.AWS_REGION?.trim() || 'eu-west-1',
+      endpoint: env.AWS_ENDPOINT_URL_S3?.trim() || undefined,
+    },
+    rateLimit: {
+      limit: integerVariable(env, 'DOCUMENT_AUTHENTICATION_RATE_LIMIT', 50, { min: 1 }),
+      intervalSeconds: integerVariable(env, 'DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS', 300, { min: 1 }),
+    },
+    limits: {
+      maxContentLength: integerVariable(env, 'MAX_CONTENT_LENGTH', 3 * MIB, { min: 1024 }),
+      maxDecodedFileSize: integerVariable(env, 'MAX_DECODED_FILE_SIZE', 2 * MIB + 1024, { min: 1 }),
+    },
+    defaultRetentionPeriod: `${retentionWeeks} weeks`,
+  };
+  if (!local && config.secretKey.length < 16) {
+    throw new ConfigError(
+      'Environment variable SECRET_KEY must be at least 16 characters outside development',
+    );
+  }
+  return config;
+}

@@ -1,0 +1,15 @@
+import type { Logger } from '../common/logging.js';
+import type { FileCheckDeps } from './checks/file-checks.js';
+import type { ApiConfig } from './config.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import type { DocumentStore } from './store/document-store.js';
+
+/** What every route is given: plain services, no I/O details. */
+export interface ApiContext {
+  config: ApiConfig;
+  logger: Logger;
+  store: DocumentStore;
+  rateLimiter: RateLimiter;
+  checks: FileCheckDeps;
+  now: () => Date;
+}

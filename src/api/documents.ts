@@ -1,0 +1,46 @@
+import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from '../common/file-types.js';
+import { filenameExtension } from './checks/mimetype.js';
+import { ApiError } from './errors.js';
+import { isExpired } from './expiry.js';
+import type { ApiContext } from './context.js';
+import { DocumentNotFoundError, type DocumentMetadata } from './store/document-store.js';
+
+/** The extension a document is linked and served with: its filename's, else its type's. */
+export function documentExtension(metadata: DocumentMetadata): string {
+  const fromName = metadata.filename !== undefined ? filenameExtension(metadata.filename) : undefined;
+  if (fromName !== undefined && Object.hasOwn(MIMETYPE_BY_EXTENSION, fromName)) return fromName;
+  return EXTENSION_BY_MIMETYPE[metadata.mimetype] ?? 'bin';
+}
+
+/** The Content-Type a download is served with: from the filename's extension, else the stored type. */
+export function servedMimetype(metadata: DocumentMetadata): string {
+  const fromName = metadata.filename !== undefined ? filenameExtension(metadata.filename) : undefined;
+  return (fromName !== undefined ? MIMETYPE_BY_EXTENSION[fromName] : undefined) ?? metadata.mimetype;
+}
+
+/** The metadata of a readable document, or the SPEC 4 error: 404 missing/wrong key, 403 blocked, 410 expired. */
+export async function loadDocument(
+  ctx: ApiContext,
+  serviceId: string,
+  documentId: string,
+  key: Buffer,
+): Promise<DocumentMetadata> {
+  let metadata: DocumentMetadata;
+  try {
+    metadata = await ctx.store.getMetadata(serviceId, documentId, key);
+  } catch (error) {
+    if (error instanceof DocumentNotFoundError) throw new ApiError(404, 'Document not found');
+    throw error;
+  }
+  if (metadata.blocked) throw new ApiError(403, 'Access to this document has been blocked');
+  if (isExpired(metadata, ctx.now())) {
+    await ctx.store.delete(serviceId, documentId).catch((error: unknown) => {
+      ctx.logger.warn(
+        { err: error, service_id: serviceId, document_id: documentId },
+        'could not delete expired document',
+      );
+    });
+    throw new ApiError(410, 'This document has expired');
+  }
+  return metadata;
+}

@@ -1,0 +1,95 @@
+import { validateEmailAddress } from '../../common/email.js';
+import { MIMETYPE_BY_EXTENSION } from '../../common/file-types.js';
+import { ApiError } from '../errors.js';
+import { CONTROL_CHARACTERS } from '../http.js';
+import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js';
+import { parseRetentionWeeks } from '../expiry.js';
+
+export const MAX_FILENAME_LENGTH = 100;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const WHITESPACE = /[\t\n\r ]/g;
+
+export interface UploadRequest {
+  content: Buffer;
+  isCsv: boolean;
+  /** Normalised (trimmed, lowercase) as Notify does before hashing. */
+  confirmationEmail: string | undefined;
+  /** "N weeks", or undefined for the default. */
+  retentionPeriod: string | undefined;
+  filename: string | undefined;
+}
+
+/** The body of an upload or a file check, validated field by field into a clear 400 (or 413 for size). */
+export function parseUploadBody(body: unknown, maxDecodedFileSize: number): UploadRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'Request body must be a JSON object');
+  }
+  const data = body as Record<string, unknown>;
+  return {
+    content: decodeDocument(data.document, maxDecodedFileSize),
+    isCsv: parseIsCsv(data.is_csv),
+    confirmationEmail: parseEmail(data.confirmation_email),
+    retentionPeriod: parseRetention(data.retention_period),
+    filename: parseFilename(data.filename),
+  };
+}
+
+function decodeDocument(value: unknown, maxDecodedFileSize: number): Buffer {
+  if (value === undefined || value === null) throw new ApiError(400, 'No document upload');
+  if (typeof value !== 'string') throw new ApiError(400, 'Document is not base64 encoded');
+  const text = value.replace(WHITESPACE, '');
+  if (!BASE64.test(text) || text.length % 4 === 1 || (text.includes('=') && text.length % 4 !== 0)) {
+    throw new ApiError(400, 'Document is not base64 encoded');
+  }
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const decodedLength = Math.floor((text.length * 3) / 4) - (text.length % 4 === 0 ? padding : 0);
+  if (decodedLength > maxDecodedFileSize) throw new ApiError(413, 'Uploaded file exceeds file size limit');
+  const content = Buffer.from(text, 'base64');
+  if (content.length === 0) throw new ApiError(400, 'Document is empty');
+  return content;
+}
+
+function parseIsCsv(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw new ApiError(400, 'Value for is_csv must be a boolean');
+  return value;
+}
+
+function parseEmail(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ApiError(400, 'Confirmation email must be a string.');
+  const email = validateEmailAddress(value);
+  if (email === undefined) throw new ApiError(400, 'Not a valid email address');
+  return email.toLowerCase();
+}
+
+function parseRetention(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const weeks = typeof value === 'string' ? parseRetentionWeeks(value) : undefined;
+  if (weeks === undefined) {
+    throw new ApiError(400, "Retention period must be a string of the format '<1-78> weeks'.");
+  }
+  return `${weeks} weeks`;
+}
+
+function parseFilename(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ApiError(400, '`filename` must be a string');
+  if ([...value].length > MAX_FILENAME_LENGTH) {
+    throw new ApiError(400, `\`filename\` cannot be longer than ${MAX_FILENAME_LENGTH} characters`);
+  }
+  if (CONTROL_CHARACTERS.test(value)) {
+    throw new ApiError(400, '`filename` cannot contain control characters');
+  }
+  const extension = filenameExtension(value);
+  if (!value.includes('.') || extension === undefined) {
+    throw new ApiError(400, '`filename` must end with a file extension. For example, filename.csv');
+  }
+  if (!Object.hasOwn(MIMETYPE_BY_EXTENSION, extension)) {
+    throw new ApiError(
+      400,
+      `Unsupported file type '.${extension}'. Supported types are: ${allowedExtensionsList()}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../../src/api/config.js';
+import { ConfigError } from '../../src/common/config-error.js';
+
+const PRODUCTION = {
+  NOTIFY_ENVIRONMENT: 'production',
+  AUTH_TOKENS: 'one:two',
+  SECRET_KEY: 'a-long-production-secret',
+  FRONTEND_HOSTNAME: 'documents.service.gov.uk',
+  DOCUMENT_DOWNLOAD_API_HOSTNAME: 'download.documents.service.gov.uk',
+  ANTIVIRUS_API_HOST: 'https://antivirus.internal/',
+  ANTIVIRUS_API_KEY: 'av-key',
+};
+
+describe('API configuration', () => {
+  it('has working defaults in development', () => {
+    const config = loadApiConfig({});
+    expect(config.environment).toBe('development');
+    expect(config.authTokens).toEqual(['auth-token']);
+    expect(config.httpScheme).toBe('http');
+    expect(config.antivirus.enabled).toBe(false);
+    expect(config.redis.enabled).toBe(false);
+    expect(config.store.kind).toBe('local');
+    expect(config.rateLimit).toEqual({ limit: 50, intervalSeconds: 300 });
+    expect(config.limits).toEqual({
+      maxContentLength: 3 * 1024 * 1024,
+      maxDecodedFileSize: 2 * 1024 * 1024 + 1024,
+    });
+  });
+
+  it('reads Notify API names in production', () => {
+    const config = loadApiConfig({
+      ...PRODUCTION,
+      REDIS_ENABLED: 'true',
+      REDIS_URL: 'redis://cache:6379',
+      DOCUMENT_AUTHENTICATION_RATE_LIMIT: '10',
+      DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS: '60',
+    });
+    expect(config.authTokens).toEqual(['one', 'two']);
+    expect(config.httpScheme).toBe('https');
+    expect(config.antivirus).toMatchObject({
+      enabled: true,
+      host: 'https://antivirus.internal',
+      apiKey: 'av-key',
+    });
+    expect(config.redis).toEqual({ enabled: true, url: 'redis://cache:6379' });
+    expect(config.rateLimit).toEqual({ limit: 10, intervalSeconds: 60 });
+  });
+
+  it.each([
+    'AUTH_TOKENS',
+    'SECRET_KEY',
+    'FRONTEND_HOSTNAME',
+    'DOCUMENT_DOWNLOAD_API_HOSTNAME',
+    'ANTIVIRUS_API_KEY',
+  ])('names a missing %s in one line', (name) => {
+    const env: Record<string, string> = { ...PRODUCTION };
+    delete env[name];
+    expect(() => loadApiConfig(env)).toThrow(ConfigError);
+    expect(() => loadApiConfig(env)).toThrow(new RegExp(`^[^\\n]*${name}[^\\n]*$`));
+  });
+
+  it('needs DOCUMENTS_BUCKET for the S3 store, and rejects bad values', () => {
+    expect(() => loadApiConfig({ DOCUMENT_STORE: 's3' })).toThrow(/DOCUMENTS_BUCKET/);
+    expect(loadApiConfig({ DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store.bucket).toBe('b');
+    expect(() => loadApiConfig({ DOCUMENT_AUTHENTICATION_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
+    expect(() => loadApiConfig({ REDIS_ENABLED: 'maybe' })).toThrow(/REDIS_ENABLED/);
+    expect(() => loadApiConfig({ HTTP_SCHEME: 'ftp' })).toThrow(/HTTP_SCHEME/);
+    expect(() => loadApiConfig({ AUTH_TOKENS: ':::' })).toThrow(/AUTH_TOKENS/);
+  });
+});

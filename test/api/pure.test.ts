@@ -1,0 +1,146 @@
+import { verify } from '@node-rs/argon2';
+import { describe, expect, it } from 'vitest';
+import { cookieValues } from '../../src/api/routes/documents.js';
+import { availableUntil, effectiveExpiry, isExpired, parseRetentionWeeks } from '../../src/api/expiry.js';
+import { contentDisposition, parseRange } from '../../src/api/http.js';
+import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
+import { hash } from '@node-rs/argon2';
+import { signAccessToken, verifyAccessToken } from '../../src/api/signing.js';
+import type { DocumentMetadata } from '../../src/api/store/document-store.js';
+
+const SID = '00000000-1111-2222-3333-444444444444';
+const DID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const NOTIFY_VECTOR = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
+
+describe('argon2id', () => {
+  it("verifies the hash Notify's API made (argon2-cffi 21.1) for test@example.com", async () => {
+    expect(await verify(NOTIFY_VECTOR, 'test@example.com')).toBe(true);
+    expect(await verify(NOTIFY_VECTOR, 'test@example.org')).toBe(false);
+  });
+
+  it("makes hashes with Notify's parameters", async () => {
+    const made = await hash('someone@example.com', ARGON2_OPTIONS);
+    expect(made).toMatch(/^\$argon2id\$v=19\$m=15360,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{22}$/);
+    expect(await verify(made, 'someone@example.com')).toBe(true);
+  });
+});
+
+describe('access token (signed_data)', () => {
+  const now = Date.UTC(2024, 0, 1);
+  const token = signAccessToken('secret', SID, DID, now);
+
+  it('verifies for its service and document only', () => {
+    expect(verifyAccessToken('secret', token, SID, DID, now)).toBe(true);
+    expect(verifyAccessToken('secret', token, SID.toUpperCase(), DID, now)).toBe(true);
+    expect(verifyAccessToken('secret', token, DID, SID, now)).toBe(false);
+    expect(verifyAccessToken('other', token, SID, DID, now)).toBe(false);
+  });
+
+  it('expires after 30 days', () => {
+    expect(verifyAccessToken('secret', token, SID, DID, now + 29 * 86_400_000)).toBe(true);
+    expect(verifyAccessToken('secret', token, SID, DID, now + 30 * 86_400_000 + 1000)).toBe(false);
+  });
+
+  it('rejects tampering and junk', () => {
+    const [payload, mac] = token.split('.') as [string, string];
+    const forged = Buffer.from(JSON.stringify({ s: SID, d: DID, exp: 9_999_999_999 })).toString('base64url');
+    expect(verifyAccessToken('secret', `${forged}.${mac}`, SID, DID, now)).toBe(false);
+    expect(verifyAccessToken('secret', `${payload}.${mac.slice(0, -2)}`, SID, DID, now)).toBe(false);
+    for (const junk of ['', '.', 'a.b.c', payload, `${payload}.`, 'x'.repeat(5000)]) {
+      expect(verifyAccessToken('secret', junk, SID, DID, now)).toBe(false);
+    }
+  });
+});
+
+describe('expiry', () => {
+  const base: DocumentMetadata = {
+    mimetype: 'application/pdf',
+    size: 1,
+    createdAt: new Date('2024-01-01T10:00:00Z'),
+    retentionPeriod: '2 weeks',
+    blocked: false,
+  };
+
+  it('parses "N weeks" from 1 to 78', () => {
+    expect(parseRetentionWeeks('1 week')).toBe(1);
+    expect(parseRetentionWeeks('78 weeks')).toBe(78);
+    expect(parseRetentionWeeks(' 26 Weeks ')).toBe(26);
+    for (const bad of ['0 weeks', '79 weeks', 'weeks', '1 month', '-1 weeks', '1.5 weeks', '']) {
+      expect(parseRetentionWeeks(bad)).toBeUndefined();
+    }
+  });
+
+  it('is the earlier of created-at + retention and storage expiry minus a day', () => {
+    expect(effectiveExpiry(base)?.toISOString()).toBe('2024-01-15T10:00:00.000Z');
+    const withStorage = { ...base, storageExpiresAt: new Date('2024-01-10T00:00:00Z') };
+    expect(effectiveExpiry(withStorage)?.toISOString()).toBe('2024-01-09T00:00:00.000Z');
+    expect(availableUntil(withStorage)).toBe('2024-01-09');
+    expect(effectiveExpiry({ ...base, retentionPeriod: 'unknown' })).toBeUndefined();
+    expect(availableUntil({ ...base, retentionPeriod: 'unknown' })).toBeNull();
+  });
+
+  it('gives available_until as the date in the UK', () => {
+    const summer = { ...base, createdAt: new Date('2024-06-01T23:30:00Z'), retentionPeriod: '1 week' };
+    expect(availableUntil(summer)).toBe('2024-06-09'); // 00:30 BST
+  });
+
+  it('says when a document has expired', () => {
+    expect(isExpired(base, new Date('2024-01-15T09:59:59Z'))).toBe(false);
+    expect(isExpired(base, new Date('2024-01-15T10:00:00Z'))).toBe(true);
+  });
+});
+
+describe('Content-Disposition', () => {
+  it('is attachment for csv, rtf and txt, inline otherwise', () => {
+    expect(contentDisposition('csv', 'a.csv')).toBe('attachment; filename="a.csv"');
+    expect(contentDisposition('rtf', 'a.rtf')).toBe('attachment; filename="a.rtf"');
+    expect(contentDisposition('txt', 'a.txt')).toBe('attachment; filename="a.txt"');
+    expect(contentDisposition('pdf', 'a.pdf')).toBe('inline; filename="a.pdf"');
+  });
+
+  it('encodes unicode and awkward characters per RFC 5987', () => {
+    expect(contentDisposition('pdf', 'Résumé – 2024.pdf')).toBe(
+      `inline; filename="Resume _ 2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%E2%80%93%202024.pdf`,
+    );
+    expect(contentDisposition('pdf', 'say "hi"\\.pdf')).toBe(
+      `inline; filename="say _hi__.pdf"; filename*=UTF-8''say%20%22hi%22%5C.pdf`,
+    );
+    expect(contentDisposition('pdf', '文件.pdf')).toBe(
+      `inline; filename="__.pdf"; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
+    );
+    expect(contentDisposition('pdf', 'a\r\nSet-Cookie: x.pdf')).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('Range', () => {
+  it('reads one byte range', () => {
+    expect(parseRange(undefined, 100)).toEqual({ kind: 'none' });
+    expect(parseRange('bytes=0-9', 100)).toEqual({ kind: 'range', range: { start: 0, end: 9 } });
+    expect(parseRange('bytes=90-', 100)).toEqual({ kind: 'range', range: { start: 90, end: 99 } });
+    expect(parseRange('bytes=-10', 100)).toEqual({ kind: 'range', range: { start: 90, end: 99 } });
+    expect(parseRange('bytes=-1000', 100)).toEqual({ kind: 'range', range: { start: 0, end: 99 } });
+    expect(parseRange('bytes=50-5000', 100)).toEqual({ kind: 'range', range: { start: 50, end: 99 } });
+  });
+
+  it('ignores what it does not support and refuses ranges past the end', () => {
+    for (const ignored of ['bytes=0-1,5-6', 'items=0-1', 'bytes=', 'bytes=-', 'bytes=9-1', 'junk']) {
+      expect(parseRange(ignored, 100)).toEqual({ kind: 'none' });
+    }
+    expect(parseRange('bytes=100-', 100)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=-0', 100)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange(`bytes=${'9'.repeat(30)}-`, 100)).toEqual({ kind: 'unsatisfiable' });
+  });
+});
+
+describe('cookies', () => {
+  it('finds every value of the access cookie', () => {
+    expect(
+      cookieValues(
+        'a=1; document_access_signed_data=x.y; document_access_signed_data="z"',
+        'document_access_signed_data',
+      ),
+    ).toEqual(['x.y', 'z']);
+    expect(cookieValues(undefined, 'a')).toEqual([]);
+    expect(cookieValues('a=%E0%A4%A', 'a')).toEqual(['%E0%A4%A']);
+  });
+});
