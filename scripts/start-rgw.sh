@@ -10,9 +10,10 @@
 #   RGW_ACCESS_KEY  S3 access key (default: random)
 #   RGW_SECRET_KEY  S3 secret key (default: random)
 #   RGW_MEMORY_MB   size of the in-memory object store (default: 1024)
+#   RGW_BUCKET      a bucket to create once the server is up (uses the project's @aws-sdk/client-s3)
 #
 # DATA_DIR defaults to a new directory under ${TMPDIR:-/tmp}. On success the last lines on stdout are shell
-# assignments (also written to DATA_DIR/rgw.env) for the AWS SDK: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+# assignments (also written to DATA_DIR/rgw.env) for the AWS SDK: AWS_ENDPOINT_URL (and _S3), AWS_ACCESS_KEY_ID,
 # AWS_SECRET_ACCESS_KEY, AWS_REGION, plus RGW_DIR for scripts/stop-rgw.sh. Nothing is kept on disk beyond DATA_DIR.
 # Needs Debian's packages: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd
 set -euo pipefail
@@ -161,11 +162,27 @@ for _ in $(seq 240); do
 done
 [ -n "$ready" ] || fail "radosgw did not become ready on 127.0.0.1:$PORT; see $DIR/log"
 
+if [ -n "${RGW_BUCKET:-}" ]; then
+  (cd "$(dirname "$0")/.." && RGW_BUCKET="$RGW_BUCKET" RGW_ENDPOINT="http://127.0.0.1:$PORT" RGW_ACCESS_KEY="$ACCESS_KEY" \
+    RGW_SECRET_KEY="$SECRET_KEY" node --input-type=module -e '
+      import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+      const env = process.env;
+      const client = new S3Client({ endpoint: env.RGW_ENDPOINT, region: "us-east-1", forcePathStyle: true,
+        credentials: { accessKeyId: env.RGW_ACCESS_KEY, secretAccessKey: env.RGW_SECRET_KEY } });
+      await client.send(new CreateBucketCommand({ Bucket: env.RGW_BUCKET }));
+      client.destroy();
+    ' 2>/dev/null) || fail "could not create bucket $RGW_BUCKET"
+fi
+
 cat >"$DIR/rgw.env" <<ENV
 RGW_DIR=$DIR
 AWS_ENDPOINT_URL=http://127.0.0.1:$PORT
+AWS_ENDPOINT_URL_S3=http://127.0.0.1:$PORT
 AWS_ACCESS_KEY_ID=$ACCESS_KEY
 AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 AWS_REGION=us-east-1
 ENV
+if [ -n "${RGW_BUCKET:-}" ]; then
+  echo "DOCUMENTS_BUCKET=$RGW_BUCKET" >>"$DIR/rgw.env"
+fi
 cat "$DIR/rgw.env"
