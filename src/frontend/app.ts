@@ -7,6 +7,8 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   LogController,
 } from 'fastify';
 import type { Logger } from '../common/logging.js';
@@ -43,6 +45,11 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: FORM_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Undecodable paths and over-long ids are answered before any hook runs: give them the page treatment.
+    frameworkErrors: (_error, request, reply) => {
+      setPageHeaders(request, reply);
+      return sendPage(reply, render, 404, 'errors/404.njk');
+    },
   });
   const render = createRenderer(deps.assets ?? loadAssetUrls());
   const now = deps.now ?? (() => new Date());
@@ -65,8 +72,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
 
   app.decorateRequest('cspNonce', '');
   app.addHook('onRequest', (request, reply, done) => {
-    request.cspNonce = newCspNonce();
-    reply.headers(securityHeaders(request.cspNonce));
+    setPageHeaders(request, reply);
     done();
   });
   registerRequestContext(app, {
@@ -128,6 +134,11 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     return sendPage(reply, render, 500, 'errors/500.njk');
   });
   return app;
+}
+
+function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  request.cspNonce = newCspNonce();
+  reply.headers(securityHeaders(request.cspNonce));
 }
 
 function badRequestReason(status: number): string {

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PAGE_CACHE_CONTROL } from '../common/security-headers.js';
 import type { Renderer } from './views.js';
 
@@ -22,4 +22,21 @@ export function sendPage(
     .header('cache-control', PAGE_CACHE_CONTROL)
     .type('text/html; charset=utf-8')
     .send(html);
+}
+
+/**
+ * Wraps a page handler so that work still failing after the reply went out (the deadline's 504 page, say)
+ * ends quietly instead of being reported as a second answer.
+ */
+export function pageHandler<Request extends FastifyRequest>(
+  handler: (request: Request, reply: FastifyReply) => Promise<FastifyReply>,
+): (request: Request, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => {
+    try {
+      return await handler(request, reply);
+    } catch (error) {
+      if (reply.sent) return reply;
+      throw error;
+    }
+  };
 }

@@ -64,6 +64,11 @@ export class RecordingServer {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Requests left hanging whose connection the client has not yet closed. */
+  get hangingCount(): number {
+    return this.hanging.size;
+  }
+
   reset(): void {
     this.requests.length = 0;
   }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
 import { ACCESS_COOKIE_NAME, accessCookieDomain, accessCookiePath } from '../cookies.js';
-import { sendPage } from '../pages.js';
+import { pageHandler, sendPage } from '../pages.js';
 import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
 export interface ConfirmEmailDeps extends JourneyDeps {
@@ -45,10 +45,13 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
     return journey;
   };
 
-  app.get<JourneyRoute>(path, async (request, reply) => {
-    const journey = await journeyNeedingConfirmation(request, reply);
-    return journey ? renderForm(request, reply, journey, { status: 200 }) : reply;
-  });
+  app.get<JourneyRoute>(
+    path,
+    pageHandler(async (request, reply) => {
+      const journey = await journeyNeedingConfirmation(request, reply);
+      return journey ? renderForm(request, reply, journey, { status: 200 }) : reply;
+    }),
+  );
 
   app.post<ConfirmPost>(path, {
     preHandler: app.csrfProtection,
@@ -62,7 +65,7 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
         errorSummary: summary('Your form could not be sent. Try again.'),
       });
     },
-    handler: async (request, reply) => {
+    handler: pageHandler(async (request: FastifyRequest<ConfirmPost>, reply) => {
       const journey = await journeyNeedingConfirmation(request, reply);
       if (!journey) return reply;
 
@@ -113,7 +116,7 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
         case 'gone':
           return sendPage(reply, deps.render, 410, 'errors/file-gone.njk', { ...journey });
       }
-    },
+    }),
   });
 }
 

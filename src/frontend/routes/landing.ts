@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { sendPage } from '../pages.js';
+import { pageHandler, sendPage } from '../pages.js';
 import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
 export function registerLandingRoute(app: FastifyInstance, deps: JourneyDeps): void {
-  app.get<JourneyRoute>('/d/:service/:document', async (request, reply) => {
-    const journey = await loadJourney(request, reply, deps);
-    if (!journey) return reply;
-    return sendPage(reply, deps.render, 200, 'pages/landing.njk', {
-      service: journey.service,
-      contact: journey.contact,
-      continueUrl: journey.document.confirmEmail ? journey.links.confirm : journey.links.download,
-    });
-  });
+  app.get<JourneyRoute>(
+    '/d/:service/:document',
+    pageHandler(async (request, reply) => {
+      const journey = await loadJourney(request, reply, deps);
+      if (!journey) return reply;
+      return sendPage(reply, deps.render, 200, 'pages/landing.njk', {
+        service: journey.service,
+        contact: journey.contact,
+        continueUrl: journey.document.confirmEmail ? journey.links.confirm : journey.links.download,
+      });
+    }),
+  );
 }
