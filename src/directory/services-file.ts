@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isUuid } from '../common/base64url.js';
+
+/** A sending service as the directory knows it. */
+export interface ServiceRecord {
+  id: string;
+  name: string;
+  contact_link: string;
+  /** Bearer tokens that may upload for this service only. */
+  upload_tokens?: string[];
+}
+
+export class ServicesFileError extends Error {
+  override readonly name = 'ServicesFileError';
+}
+
+/** Parses and checks a services file's text: `{"services": [{id, name, contact_link, upload_tokens?}]}`. */
+export function parseServicesFile(text: string, source = 'services file'): ServiceRecord[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ServicesFileError(`${source} is not valid JSON`);
+  }
+  const list = (json as { services?: unknown } | null)?.services;
+  if (!Array.isArray(list)) throw new ServicesFileError(`${source} has no "services" list`);
+  const seen = new Set<string>();
+  return list.map((entry: unknown, index) => {
+    const where = `${source}, service ${index + 1}`;
+    if (typeof entry !== 'object' || entry === null) throw new ServicesFileError(`${where} is not an object`);
+    const { id, name, contact_link: contactLink, upload_tokens: tokens } = entry as Record<string, unknown>;
+    if (typeof id !== 'string' || !isUuid(id)) throw new ServicesFileError(`${where}: "id" must be a UUID`);
+    const normalisedId = id.toLowerCase();
+    if (seen.has(normalisedId)) throw new ServicesFileError(`${where}: id ${id} appears twice`);
+    seen.add(normalisedId);
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new ServicesFileError(`${where}: "name" is required`);
+    if (typeof contactLink !== 'string') throw new ServicesFileError(`${where}: "contact_link" must be text`);
+    if (
+      tokens !== undefined &&
+      !(Array.isArray(tokens) && tokens.every((t) => typeof t === 'string' && t !== ''))
+    ) {
+      throw new ServicesFileError(`${where}: "upload_tokens" must be a list of non-empty strings`);
+    }
+    const record: ServiceRecord = { id: normalisedId, name, contact_link: contactLink };
+    if (tokens) record.upload_tokens = tokens as string[];
+    return record;
+  });
+}
+
+/**
+ * The services file on disk, re-read when it changes (checked at most once a second), so that
+ * `document-download services add` takes effect in running processes without a restart.
+ */
+export class ServicesFile {
+  private records: ServiceRecord[] = [];
+  private byId = new Map<string, ServiceRecord>();
+  private loadedMtimeMs = -1;
+  private checkedAt = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.refresh(true);
+  }
+
+  find(serviceId: string): ServiceRecord | undefined {
+    this.refresh();
+    return this.byId.get(serviceId.toLowerCase());
+  }
+
+  list(): readonly ServiceRecord[] {
+    this.refresh();
+    return this.records;
+  }
+
+  /** The service a per-service upload token belongs to, if any. */
+  serviceForToken(token: string): ServiceRecord | undefined {
+    this.refresh();
+    return this.records.find((record) => record.upload_tokens?.includes(token));
+  }
+
+  private refresh(force = false): void {
+    const now = this.now();
+    if (!force && now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    if (!existsSync(this.path)) {
+      this.use([], -1);
+      return;
+    }
+    const mtimeMs = statSync(this.path).mtimeMs;
+    if (mtimeMs === this.loadedMtimeMs) return;
+    // A broken edit keeps the last good list in running processes; start-up (force) reports it.
+    try {
+      this.use(parseServicesFile(readFileSync(this.path, 'utf8'), this.path), mtimeMs);
+    } catch (error) {
+      if (force) throw error;
+    }
+  }
+
+  private use(records: ServiceRecord[], mtimeMs: number): void {
+    this.records = records;
+    this.byId = new Map(records.map((record) => [record.id, record]));
+    this.loadedMtimeMs = mtimeMs;
+  }
+}
+
+/** Writes the services list atomically (temp file, then rename). */
+export function writeServicesFile(path: string, records: readonly ServiceRecord[]): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ services: records }, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, path);
+}

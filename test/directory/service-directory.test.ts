@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signNotifyToken } from '../../src/common/jwt.js';
+import { newTraceId } from '../../src/common/tracing.js';
+import { registerServiceDirectoryRoutes } from '../../src/directory/routes.js';
+import {
+  ServicesFile,
+  ServicesFileError,
+  parseServicesFile,
+  writeServicesFile,
+} from '../../src/directory/services-file.js';
+import { ServiceDirectoryClient } from '../../src/frontend/clients/service-directory.js';
+import { JsonUpstream } from '../../src/frontend/clients/upstream.js';
+
+const ID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
+const SECRET = 'directory-secret';
+
+describe('services file', () => {
+  it('reads services and normalises ids', () => {
+    const records = parseServicesFile(
+      JSON.stringify({
+        services: [{ id: ID.toUpperCase(), name: 'Tax', contact_link: 'a@b.com', upload_tokens: ['t'] }],
+      }),
+    );
+    expect(records).toEqual([{ id: ID, name: 'Tax', contact_link: 'a@b.com', upload_tokens: ['t'] }]);
+  });
+
+  it.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['no list', '{}', /no "services" list/],
+    ['a bad id', JSON.stringify({ services: [{ id: 'x', name: 'a', contact_link: '' }] }), /UUID/],
+    ['no name', JSON.stringify({ services: [{ id: ID, name: ' ', contact_link: '' }] }), /"name"/],
+    [
+      'a duplicate',
+      JSON.stringify({ services: [1, 2].map(() => ({ id: ID, name: 'a', contact_link: '' })) }),
+      /twice/,
+    ],
+    [
+      'bad tokens',
+      JSON.stringify({ services: [{ id: ID, name: 'a', contact_link: '', upload_tokens: [''] }] }),
+      /upload_tokens/,
+    ],
+  ])('refuses %s with a clear message', (_name, text, message) => {
+    expect(() => parseServicesFile(text)).toThrow(ServicesFileError);
+    expect(() => parseServicesFile(text)).toThrow(message);
+  });
+
+  it('picks up changes written while running', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'services-')), 'services.json');
+    let clock = 0;
+    const file = new ServicesFile(path, () => clock);
+    expect(file.list()).toEqual([]);
+    writeServicesFile(path, [{ id: ID, name: 'Tax', contact_link: '', upload_tokens: ['token-1'] }]);
+    clock += 1001;
+    expect(file.find(ID)?.name).toBe('Tax');
+    expect(file.serviceForToken('token-1')?.id).toBe(ID);
+    expect(file.serviceForToken('token-2')).toBeUndefined();
+  });
+});
+
+describe('GET /service/{id}', () => {
+  let app: FastifyInstance;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'services-')), 'services.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ services: [{ id: ID, name: 'Tax <office>', contact_link: 'https://tax.example' }] }),
+    );
+    app = Fastify();
+    registerServiceDirectoryRoutes(app, { services: new ServicesFile(path), adminClientSecret: SECRET });
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app.close());
+
+  const get = (id: string, authorization?: string) =>
+    fetch(`${baseUrl}/service/${id}`, { headers: authorization ? { authorization } : {} });
+
+  it("answers the frontend's own client in Notify's shape", async () => {
+    const client = new ServiceDirectoryClient(new JsonUpstream('directory', baseUrl), {
+      clientId: 'notify-admin',
+      clientSecret: SECRET,
+    });
+    const context = {
+      trace: { traceId: newTraceId(), spanId: '0123456789abcdef' },
+      signal: new AbortController().signal,
+    };
+    expect(await client.getService(ID, context)).toEqual({
+      name: 'Tax <office>',
+      contactLink: 'https://tax.example',
+    });
+    expect(await client.getService('9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', context)).toBeUndefined();
+  });
+
+  it('returns the service data', async () => {
+    const response = await get(ID, `Bearer ${signNotifyToken('notify-admin', SECRET)}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      data: { id: ID, name: 'Tax <office>', contact_link: 'https://tax.example', active: true },
+    });
+  });
+
+  it('refuses missing, wrong, stale and foreign tokens', async () => {
+    expect((await get(ID)).status).toBe(401);
+    expect((await get(ID, 'Basic abc')).status).toBe(403);
+    expect((await get(ID, `Bearer ${signNotifyToken('notify-admin', 'wrong')}`)).status).toBe(403);
+    const stale = signNotifyToken('notify-admin', SECRET, Math.floor(Date.now() / 1000) - 60);
+    expect((await get(ID, `Bearer ${stale}`)).status).toBe(403);
+    expect((await get(ID, `Bearer ${signNotifyToken('someone-else', SECRET)}`)).status).toBe(403);
+  });
+
+  it('answers 404 for unknown or malformed ids', async () => {
+    const token = `Bearer ${signNotifyToken('notify-admin', SECRET)}`;
+    expect((await get('9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d', token)).status).toBe(404);
+    expect((await get('not-a-uuid', token)).status).toBe(404);
+  });
+});
