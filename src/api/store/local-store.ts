@@ -76,17 +76,21 @@ export interface LocalStoreOptions {
   chunkBytes?: number;
   /** fsync files and folders before renaming; on by default (tests of throughput may turn it off). */
   durable?: boolean;
+  /** Test seam: awaited just before each rename of a write, to crash a process at exactly that point. */
+  beforeRename?: (step: 'data' | 'meta') => Promise<void>;
 }
 
 export class LocalDocumentStore implements DocumentStore {
   private readonly root: string;
   private readonly chunkBytes: number;
   private readonly durable: boolean;
+  private readonly beforeRename: LocalStoreOptions['beforeRename'];
 
   constructor(options: LocalStoreOptions) {
     this.root = options.root;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.durable = options.durable ?? true;
+    this.beforeRename = options.beforeRename;
   }
 
   async put(document: NewDocument): Promise<void> {
@@ -132,7 +136,9 @@ export class LocalDocumentStore implements DocumentStore {
     try {
       await this.writeFileDurably(dataTemp, parts);
       await this.writeFileDurably(metaTemp, [Buffer.from(JSON.stringify(stored))]);
+      await this.beforeRename?.('data');
       await rename(dataTemp, this.dataPath(serviceId, documentId));
+      await this.beforeRename?.('meta');
       await rename(metaTemp, this.metaPath(serviceId, documentId));
       if (this.durable) await syncDirectory(dir);
     } catch (error) {

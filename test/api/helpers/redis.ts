@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Debian's redis-server on 127.0.0.1 and a random port, without persistence; stopped by `stop()`. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const url = `redis://127.0.0.1:${port}`;
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    let up = false;
+    for (let i = 0; i < 100 && child.exitCode === null; i++) {
+      try {
+        await probe.connect();
+        up = (await probe.ping()) === 'PONG';
+        break;
+      } catch {
+        probe.disconnect();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    probe.disconnect();
+    if (up) {
+      return {
+        url,
+        stop: async () => {
+          if (child.exitCode !== null) return;
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          await exited;
+        },
+      };
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error('could not start redis-server');
+}
