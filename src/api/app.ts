@@ -8,6 +8,7 @@ import Fastify, {
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
+import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { serializeError } from '../common/logging.js';
 import { redactSecrets } from '../common/redact.js';
 import { responseTraceHeaders, traceFromHeaders, type Trace } from '../common/tracing.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   /** A Redis connection to use instead of opening one from REDIS_URL. */
   redis?: Redis;
   now?: () => Date;
+  /** Serve GOV.UK Notify's `GET /service/{id}` from a services file (the embedded service directory). */
+  serviceDirectory?: ServiceDirectoryOptions;
 }
 
 declare module 'fastify' {
@@ -162,6 +165,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   await app.register(statusRoutes);
   await app.register(async (instance) => uploadRoutes(instance, ctx));
   await app.register(async (instance) => documentRoutes(instance, ctx));
+  if (deps.serviceDirectory) registerServiceDirectoryRoutes(app, deps.serviceDirectory);
 
   app.addHook('onClose', async () => {
     await ctx.rateLimiter.close?.();

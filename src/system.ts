@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/app.js';
+import { type ApiConfig, loadApiConfig } from './api/config.js';
+import type { DocumentStore } from './api/store/document-store.js';
+import { createS3Store } from './api/store/s3-store.js';
+import type { Env } from './common/config-error.js';
+import type { Logger } from './common/logging.js';
+import { ServicesFile } from './directory/services-file.js';
+import { buildFrontend } from './frontend/app.js';
+import { loadFrontendConfig } from './frontend/config.js';
+
+export interface SystemOptions {
+  dataDir: string;
+  apiPort: number;
+  frontendPort: number;
+  /** Shared by the frontend (to sign) and the API's service directory (to verify). */
+  adminClientSecret: string;
+  /** Extra environment for the API (S3, Redis, tokens...), over the embedded defaults. */
+  apiEnv?: Env;
+  logger: Logger;
+  host?: string;
+}
+
+export interface RunningSystem {
+  apiUrl: string;
+  frontendUrl: string;
+  apiConfig: ApiConfig;
+  servicesFilePath: string;
+  close(): Promise<void>;
+}
+
+export function servicesFilePath(dataDir: string): string {
+  return join(dataDir, 'services.json');
+}
+
+/** The document store the configuration asks for. */
+export function storeFromConfig(config: ApiConfig): DocumentStore | undefined {
+  if (config.store.kind !== 's3') return undefined; // the API's own default: local encrypted files
+  return createS3Store({
+    bucket: config.store.bucket,
+    region: config.store.region,
+    ...(config.store.endpoint ? { endpoint: config.store.endpoint } : {}),
+  });
+}
+
+/**
+ * The API (with the embedded service directory) and the frontend in this process, wired to each other on
+ * localhost: what `make run` and the end-to-end tests start.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const host = options.host ?? '127.0.0.1';
+  const apiConfig = loadApiConfig({
+    NOTIFY_ENVIRONMENT: 'development',
+    DATA_DIR: options.dataDir,
+    FRONTEND_HOSTNAME: `localhost:${options.frontendPort}`,
+    DOCUMENT_DOWNLOAD_API_HOSTNAME: `localhost:${options.apiPort}`,
+    ANTIVIRUS_ENABLED: 'false',
+    ...options.apiEnv,
+  });
+  const frontendConfig = loadFrontendConfig({
+    NOTIFY_ENVIRONMENT: 'development',
+    PORT: String(options.frontendPort),
+    API_HOST_NAME: `http://localhost:${options.apiPort}`,
+    ADMIN_CLIENT_SECRET: options.adminClientSecret,
+    DOCUMENT_DOWNLOAD_API_HOST_NAME: `http://localhost:${options.apiPort}`,
+    SECRET_KEY: `${apiConfig.secretKey}-frontend`,
+  });
+
+  const servicesPath = servicesFilePath(options.dataDir);
+  const store = storeFromConfig(apiConfig);
+  const api = await buildApi(apiConfig, {
+    logger: options.logger.child({ app: 'document-download-api' }),
+    ...(store ? { store } : {}),
+    serviceDirectory: { services: new ServicesFile(servicesPath), adminClientSecret: options.adminClientSecret },
+  });
+  const frontend = await buildFrontend(frontendConfig, {
+    logger: options.logger.child({ app: 'document-download-frontend' }),
+  });
+
+  const started: FastifyInstance[] = [];
+  try {
+    await api.listen({ port: options.apiPort, host });
+    started.push(api);
+    await frontend.listen({ port: options.frontendPort, host });
+    started.push(frontend);
+  } catch (error) {
+    await Promise.all(started.map((app) => app.close()));
+    throw error;
+  }
+  return {
+    apiUrl: `http://localhost:${options.apiPort}`,
+    frontendUrl: `http://localhost:${options.frontendPort}`,
+    apiConfig,
+    servicesFilePath: servicesPath,
+    close: async () => {
+      await Promise.all([frontend.close(), api.close()]);
+    },
+  };
+}
