@@ -203,6 +203,26 @@ describe('S3 store with SSE-C on radosgw', () => {
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
   });
 
+  it('does not serve an object stored without SSE-C, whatever key is given', async () => {
+    const serviceId = randomUUID();
+    const documentId = randomUUID();
+    await store.client.send(
+      new PutObjectCommand({
+        Bucket: store.bucket,
+        Key: `${serviceId}/${documentId}`,
+        Body: PDF,
+        ContentType: 'application/pdf',
+        Tagging: 'created-at=2026-01-01T00%3A00%3A00%2B00%3A00&retention-period=4%20weeks',
+      }),
+    );
+    const key = randomBytes(32);
+    await expect(store.getMetadata(serviceId, documentId, key)).rejects.toBeInstanceOf(DocumentNotFoundError);
+    await expect(store.open(serviceId, documentId, key)).rejects.toBeInstanceOf(DocumentNotFoundError);
+    await expect(store.open(serviceId, documentId, key, { start: 0, end: 3 })).rejects.toBeInstanceOf(
+      DocumentNotFoundError,
+    );
+  });
+
   it('reports a missing document as not found, the same as a wrong key', async () => {
     const key = randomBytes(32);
     await expect(store.getMetadata(randomUUID(), randomUUID(), key)).rejects.toBeInstanceOf(

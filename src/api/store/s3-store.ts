@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
@@ -122,6 +123,16 @@ function isMissing(error: unknown): boolean {
 function isKeyedReadRefusal(error: unknown): boolean {
   const { status } = errorDetails(error);
   return status === 400 || status === 403 || status === 404;
+}
+
+/**
+ * Whether S3 says it decrypted the object with this very key. Servers answer a keyed read of an object stored
+ * without SSE-C with the plaintext (radosgw does), which would open it with any key: such objects are not served.
+ */
+function decryptedWith(response: { SSECustomerAlgorithm?: string; SSECustomerKeyMD5?: string }, key: Buffer) {
+  if (response.SSECustomerAlgorithm !== SSE_ALGORITHM) return false;
+  const md5 = createHash('md5').update(key).digest('base64');
+  return response.SSECustomerKeyMD5 === undefined || response.SSECustomerKeyMD5 === md5;
 }
 
 function objectKey(serviceId: string, documentId: string): string | undefined {
@@ -281,6 +292,7 @@ export class S3DocumentStore implements DocumentStore {
       if (isKeyedReadRefusal(head.reason)) throw new DocumentNotFoundError('document not found');
       throw storeError('HeadObject', head.reason);
     }
+    if (!decryptedWith(head.value, key)) throw new DocumentNotFoundError('document not found');
     return buildMetadata(head.value, tags.value, head.value.ContentLength ?? 0);
   }
 
@@ -316,6 +328,10 @@ export class S3DocumentStore implements DocumentStore {
     }
     if (!(body instanceof Readable)) throw new S3StoreError('S3 GetObject returned no body stream');
     const response = object.value;
+    if (!decryptedWith(response, key)) {
+      body.destroy();
+      throw new DocumentNotFoundError('document not found');
+    }
     const size = range ? sizeFromContentRange(response.ContentRange) : response.ContentLength;
     if (size === undefined) {
       body.destroy();
