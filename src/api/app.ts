@@ -117,6 +117,16 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     bodyLimit: config.limits.maxContentLength,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // Requests Node's HTTP parser cannot read (bad request line, junk headers) still get a JSON answer.
+    clientErrorHandler: (error, socket) => {
+      if ((error as { code?: string }).code === 'ECONNRESET' || !socket.writable) return;
+      const tooLarge = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ error: tooLarge ? 'Request headers are too large' : 'Bad request' });
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).code(400).send({ error: clientMessage(error, 400) });
     },

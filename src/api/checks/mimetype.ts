@@ -28,9 +28,20 @@ export async function detectMimetype(content: Buffer): Promise<string> {
   if (content.length >= 8 && content.subarray(0, 8).equals(CFB_SIGNATURE)) {
     return content.includes(WORD_STREAM_NAME) ? WORD_MIMETYPE : 'application/x-ole-storage';
   }
+  // A byte-order mark means text, whatever binary format its first bytes happen to resemble (FF FE is an
+  // MPEG audio frame header to file-type).
+  if (startsWithBom(content)) {
+    const text = detectTextMimetype(content);
+    if (text !== 'application/octet-stream') return text;
+  }
   const binary = await fileTypeFromBuffer(content).catch(() => undefined);
   if (binary) return binary.mime === 'text/rtf' ? 'application/rtf' : binary.mime;
   return detectTextMimetype(content);
+}
+
+function startsWithBom(content: Buffer): boolean {
+  const [a, b, c] = content;
+  return (a === 0xef && b === 0xbb && c === 0xbf) || (a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff);
 }
 
 /** Text heuristics for content that file-type did not recognise. */

@@ -116,9 +116,9 @@ function isMissing(error: unknown): boolean {
 }
 
 /**
- * A keyed read (HEAD/GET with SSE-C) that failed because of the key or a missing object. Only called after the same
- * object's tags were read with our credentials, so a 403 here is the key (AWS), not the credentials. radosgw answers
- * a wrong key with 400 InvalidArgument; an object written without SSE-C, read with a key, is a 400 too.
+ * A keyed read (HEAD/GET with SSE-C) that failed because of the key or a missing object. Only consulted once the
+ * same object's tags were read with the same credentials, so a 403 here is the key (AWS), not the credentials.
+ * radosgw answers a wrong key with 400 InvalidArgument; AWS answers a key for an object stored without SSE-C with 400.
  */
 function isKeyedReadRefusal(error: unknown): boolean {
   const { status } = errorDetails(error);
