@@ -1,0 +1,153 @@
+import cluster from 'node:cluster';
+import type { FastifyPluginAsync } from 'fastify';
+import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isPrimaryMessage, type MetricsJson, type WorkerMessage } from './messages.js';
+
+/**
+ * Prometheus metrics. Each worker records into its own registry; `/metrics`, answered by whichever worker the
+ * request reaches, asks the primary, which collects every worker's registry over IPC, adds its own (worker
+ * restarts) and answers with the sum. Outside a cluster (tests, one process) `/metrics` is the local registry.
+ * Labels never hold a URL: routes are the route pattern (`/d/:service/:document`), so no key reaches a label.
+ */
+export const workerRegistry = new Registry();
+let defaultMetricsStarted = false;
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const httpRequests = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests answered, by method, route pattern and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [workerRegistry],
+});
+
+const httpDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'Time to answer an HTTP request, by method, route pattern and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: DURATION_BUCKETS,
+  registers: [workerRegistry],
+});
+
+const upstreamDuration = new Histogram({
+  name: 'upstream_request_duration_seconds',
+  help: 'Time of calls to upstream services, by upstream name and status (a number, "timeout" or "error")',
+  labelNames: ['upstream', 'status'] as const,
+  buckets: DURATION_BUCKETS,
+  registers: [workerRegistry],
+});
+
+/** Records one upstream call: `upstream` is a fixed name ("service-directory", "document-api"), never a URL. */
+export function observeUpstream(
+  upstream: string,
+  status: number | 'timeout' | 'error',
+  seconds: number,
+): void {
+  upstreamDuration.observe({ upstream, status: String(status) }, seconds);
+}
+
+/** Starts a timer for an upstream call; call the result with the outcome when the call ends. */
+export function startUpstreamTimer(upstream: string): (status: number | 'timeout' | 'error') => void {
+  const started = process.hrtime.bigint();
+  return (status) => observeUpstream(upstream, status, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+export interface MetricsPluginOptions {
+  /** Where the metrics are served; default `/metrics`. */
+  path?: string;
+}
+
+/**
+ * Fastify plugin: counts and times every response by route pattern and status, and serves `/metrics`.
+ * Register it in the app builder before routes are added: `await app.register(metricsPlugin)`.
+ */
+export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, options) => {
+  if (!defaultMetricsStarted) {
+    defaultMetricsStarted = true;
+    collectDefaultMetrics({ register: workerRegistry });
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    httpRequests.inc(labels);
+    httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.get(options.path ?? '/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+    const { text, contentType } = await gatherMetrics();
+    return reply.header('content-type', contentType).header('cache-control', 'no-store').send(text);
+  });
+};
+// Like fastify-plugin: the hooks apply to the app the plugin is registered on, not only inside the plugin.
+(metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
+(metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'metrics';
+
+interface Gathered {
+  text: string;
+  contentType: string;
+}
+
+const pendingAnswers = new Map<number, (answer: Gathered) => void>();
+let nextRequestId = 0;
+let workerListenerAdded = false;
+
+/** This process's metrics, or the whole cluster's when this is a worker whose primary answers. */
+export async function gatherMetrics(): Promise<Gathered> {
+  const send = process.send?.bind(process);
+  if (!cluster.isWorker || !send || !process.connected) {
+    return { text: await workerRegistry.metrics(), contentType: workerRegistry.contentType };
+  }
+  listenInWorker();
+  const id = nextRequestId++;
+  return new Promise<Gathered>((resolve) => {
+    const fallback = setTimeout(async () => {
+      pendingAnswers.delete(id);
+      resolve({ text: await workerRegistry.metrics(), contentType: workerRegistry.contentType });
+    }, 5000);
+    pendingAnswers.set(id, (answer) => {
+      clearTimeout(fallback);
+      resolve(answer);
+    });
+    send({ type: 'dd:metrics-request', id } satisfies WorkerMessage);
+  });
+}
+
+/** In a worker: answers the primary's collection requests and receives its aggregated answers. */
+export function listenInWorker(): void {
+  if (workerListenerAdded || !cluster.isWorker) return;
+  workerListenerAdded = true;
+  process.on('message', (message: unknown) => {
+    if (!isPrimaryMessage(message)) return;
+    if (message.type === 'dd:metrics-collect') {
+      void workerRegistry.getMetricsAsJSON().then((metrics) => {
+        process.send?.({ type: 'dd:metrics-report', id: message.id, metrics } satisfies WorkerMessage);
+      });
+    } else if (message.type === 'dd:metrics-response') {
+      const answer = pendingAnswers.get(message.id);
+      pendingAnswers.delete(message.id);
+      answer?.({ text: message.text, contentType: message.contentType });
+    }
+  });
+}
+
+/** The primary's own metrics: worker restarts, and the number of workers running. */
+export function createPrimaryMetrics() {
+  const registry = new Registry();
+  const workerRestarts = new Counter({
+    name: 'worker_restarts_total',
+    help: 'Workers replaced after they died, by reason ("exit" or "blocked")',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  workerRestarts.inc({ reason: 'exit' }, 0);
+  workerRestarts.inc({ reason: 'blocked' }, 0);
+  return { registry, workerRestarts };
+}
+
+/** Sums the workers' reports and the primary's registry into one exposition. */
+export async function aggregateMetrics(reports: MetricsJson[], primary: Registry): Promise<Gathered> {
+  const aggregated = AggregatorRegistry.aggregate([...reports, await primary.getMetricsAsJSON()]);
+  return { text: await aggregated.metrics(), contentType: aggregated.contentType };
+}

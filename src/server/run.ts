@@ -1,0 +1,53 @@
+import cluster from 'node:cluster';
+import { pino } from 'pino';
+import { ConfigError, type Env } from '../common/config-error.js';
+import { createLogger, type Logger } from '../common/logging.js';
+import { runPrimary } from './primary.js';
+import { loadServerSettings, type ServedAppConfig, type ServerSettings } from './settings.js';
+import { runWorker, type ServableApp } from './worker.js';
+
+/** An app the runtime can serve: the frontend, the API, or a test app. */
+export interface ServedApp<C extends ServedAppConfig> {
+  /** Logged on every line, e.g. "document-download-frontend". */
+  name: string;
+  loadConfig(env: Env): C;
+  /** A ready, not listening app. */
+  build(config: C, deps: { logger: Logger }): Promise<ServableApp>;
+}
+
+/** Reads the configuration, or prints the one-line problem and exits non-zero. */
+export function loadOrExit<C extends ServedAppConfig>(
+  spec: ServedApp<C>,
+  env: Env,
+): { config: C; settings: ServerSettings } {
+  try {
+    const config = spec.loadConfig(env);
+    return { config, settings: loadServerSettings(env, config) };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${spec.name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Entry point of a served app. In the primary process: validates the configuration once (one clear line and
+ * exit code 2 on a problem) and forks the workers. In a worker: builds the app and serves.
+ */
+export async function runServer<C extends ServedAppConfig>(
+  spec: ServedApp<C>,
+  env: Env = process.env,
+): Promise<void> {
+  const { config, settings } = loadOrExit(spec, env);
+  if (cluster.isPrimary) {
+    // The primary writes few lines and exits right after its last: synchronous writes keep them all, in order.
+    const destination = pino.destination({ dest: 1, sync: true });
+    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination });
+    runPrimary(spec.name, settings, logger);
+  } else {
+    const logger = createLogger({ app: spec.name, level: settings.logLevel });
+    await runWorker(() => spec.build(config, { logger }), settings, logger);
+  }
+}
