@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NewDocument } from '../src/api/store/document-store.js';
 import { createS3Store } from '../src/api/store/s3-store.js';
@@ -75,6 +75,7 @@ async function main() {
     credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
   });
   const results: Result[] = [];
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     await store.ensureBucket();
     const small = randomBytes(100 * 1000);
@@ -115,6 +116,13 @@ async function main() {
         return 0;
       }),
     );
+    results.push(
+      await measure('getMetadata, one at a time', 300, 1, async (i) => {
+        const d = smallDocs[i % smallDocs.length] as NewDocument;
+        await store.getMetadata(d.serviceId, d.documentId, d.key);
+        return 0;
+      }),
+    );
     const drain = async (body: NodeJS.ReadableStream) => {
       let n = 0;
       for await (const chunk of body) n += (chunk as Buffer).length;
@@ -122,6 +130,13 @@ async function main() {
     };
     results.push(
       await measure('open + read 2 MiB', 300, 16, async (i) => {
+        const d = largeDocs[i % largeDocs.length] as NewDocument;
+        const opened = await store.open(d.serviceId, d.documentId, d.key);
+        return drain(opened.body);
+      }),
+    );
+    results.push(
+      await measure('open + read 2 MiB, one at a time', 50, 1, async (i) => {
         const d = largeDocs[i % largeDocs.length] as NewDocument;
         const opened = await store.open(d.serviceId, d.documentId, d.key);
         return drain(opened.body);
@@ -146,7 +161,8 @@ async function main() {
     `Run ${new Date().toISOString()} with \`npx tsx bench/api-s3.ts\`: Node ${process.version}, ` +
       `${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), shared with other work. One Debian Ceph 16.2 ` +
       'radosgw (mon + memstore OSD + rgw) on 127.0.0.1 on the same machine, plain HTTP, SSE-C on every ' +
-      'object request. MB/s counts document bytes; latency is per operation (ms).',
+      'object request. MB/s counts document bytes; latency is per operation (ms). Load average (1 min) ' +
+      `before: ${loadBefore.toFixed(1)}, after: ${(loadavg()[0] ?? 0).toFixed(1)}.`,
     '',
     '| operation | count | concurrency | ops/s | MB/s | p50 ms | p99 ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
