@@ -51,12 +51,18 @@ export async function startRgw(): Promise<RunningRgw> {
   // If the test process ends without afterAll (a crash, a timeout), still take the daemons down.
   process.once('exit', stopSync);
   let stdout: string;
-  try {
-    ({ stdout } = await run('bash', [join(scripts, 'start-rgw.sh'), dir], { timeout: 180_000 }));
-  } catch (error) {
-    stopSync();
-    const detail = error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : String(error);
-    throw new Error(`radosgw did not start: ${detail}`, { cause: error });
+  // One retry: on a loaded machine a daemon can miss the script's deadlines, or two clusters race for a port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      ({ stdout } = await run('bash', [join(scripts, 'start-rgw.sh'), dir], { timeout: 180_000 }));
+      break;
+    } catch (error) {
+      stopSync();
+      if (attempt < 2) continue;
+      const detail =
+        error instanceof Error && 'stderr' in error ? String(error.stderr).trim() : String(error);
+      throw new Error(`radosgw did not start: ${detail}`, { cause: error });
+    }
   }
   const env = new Map<string, string>();
   for (const line of stdout.split('\n')) {
