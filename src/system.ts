@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/app.js';
 import { type ApiConfig, loadApiConfig } from './api/config.js';
 import type { DocumentStore } from './api/store/document-store.js';
+import { LocalDocumentStore } from './api/store/local-store.js';
 import { createS3Store } from './api/store/s3-store.js';
 import type { Env } from './common/config-error.js';
 import type { Logger } from './common/logging.js';
@@ -34,9 +35,10 @@ export function servicesFilePath(dataDir: string): string {
   return join(dataDir, 'services.json');
 }
 
-/** The document store the configuration asks for. */
-export function storeFromConfig(config: ApiConfig): DocumentStore | undefined {
-  if (config.store.kind !== 's3') return undefined; // the API's own default: local encrypted files
+/** The document store the configuration asks for: local encrypted files, or S3 with SSE-C. */
+export function storeFromConfig(config: ApiConfig): DocumentStore {
+  if (config.store.kind === 'local')
+    return new LocalDocumentStore({ root: join(config.store.dataDir, 'documents') });
   return createS3Store({
     bucket: config.store.bucket,
     region: config.store.region,
@@ -71,8 +73,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const store = storeFromConfig(apiConfig);
   const api = await buildApi(apiConfig, {
     logger: options.logger.child({ app: 'document-download-api' }),
-    ...(store ? { store } : {}),
-    serviceDirectory: { services: new ServicesFile(servicesPath), adminClientSecret: options.adminClientSecret },
+    store,
+    serviceDirectory: {
+      services: new ServicesFile(servicesPath),
+      adminClientSecret: options.adminClientSecret,
+    },
   });
   const frontend = await buildFrontend(frontendConfig, {
     logger: options.logger.child({ app: 'document-download-frontend' }),

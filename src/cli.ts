@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// document-download: upload a file, manage the services file, block or unblock a document, purge expired ones.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { uploadDocument } from './client/upload.js';
+import { isUuid } from './common/base64url.js';
+import { ServicesFile, writeServicesFile } from './directory/services-file.js';
+import { projectRoot } from './common/paths.js';
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `Usage: document-download <command> [options]
+
+Commands:
+  upload FILE --service ID     upload a file and print the recipient link
+  services add|list            manage the services file (the embedded service directory)
+  block SERVICE DOCUMENT       stop all access to a document
+  unblock SERVICE DOCUMENT     allow access again
+  purge                        delete every expired document and say how many
+
+Run "document-download <command> --help" for a command's options. Storage and services file follow the
+API's environment (DATA_DIR, DOCUMENT_STORE, DOCUMENTS_BUCKET, ...).`,
+  upload: `Usage: document-download upload FILE --service ID [options]
+
+Options:
+  --service ID           the sending service's id (UUID)
+  --confirm-email ADDR   ask the recipient to confirm this email address first
+  --retention "N weeks"  keep the file for N weeks (1 to 78)
+  --filename NAME        the name the recipient's download gets (default: FILE's name)
+  --csv                  treat a text file as CSV
+  --api URL              document API base URL (default $DOCUMENT_DOWNLOAD_API_URL or http://localhost:7000)
+  --token TOKEN          upload token (default: the first of $AUTH_TOKENS, or dev-upload-token)`,
+  services: `Usage:
+  document-download services list
+  document-download services add --name NAME --contact LINK [--id UUID] [--upload-token TOKEN]
+
+The services file is $SERVICES_FILE, or services.json in $DATA_DIR (default ./data).
+--contact is an email address, a web address, or a phone number.`,
+  block: `Usage: document-download block SERVICE_ID DOCUMENT_ID
+
+Sets the document's blocked flag: every access is refused (403) until "unblock".`,
+  unblock: `Usage: document-download unblock SERVICE_ID DOCUMENT_ID`,
+  purge: `Usage: document-download purge
+
+Deletes every document past its expiry from the configured store and reports how many.`,
+};
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP.main);
+    return command ? 0 : 1;
+  }
+  if (!(command in HELP) || command === 'main')
+    throw new UsageError(`unknown command "${command}" (see --help)`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  switch (command) {
+    case 'upload':
+      return upload(rest, env);
+    case 'services':
+      return services(rest, env);
+    case 'block':
+    case 'unblock':
+      return block(rest, env, command === 'block');
+    case 'purge':
+      return purge(rest, env);
+  }
+  return 1;
+}
+
+async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parse(args, {
+    service: { type: 'string' },
+    'confirm-email': { type: 'string' },
+    retention: { type: 'string' },
+    filename: { type: 'string' },
+    csv: { type: 'boolean' },
+    api: { type: 'string' },
+    token: { type: 'string' },
+  });
+  const [file, ...extra] = positionals;
+  if (!file || extra.length > 0) throw new UsageError('give exactly one FILE to upload');
+  const serviceId = values.service;
+  if (!serviceId || !isUuid(serviceId)) throw new UsageError('--service must be the service id (a UUID)');
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+  const document = await uploadDocument({
+    apiUrl: values.api ?? env.DOCUMENT_DOWNLOAD_API_URL ?? 'http://localhost:7000',
+    token: values.token ?? (env.AUTH_TOKENS?.split(':')[0] || 'dev-upload-token'),
+    serviceId,
+    content,
+    filename: values.filename ?? basename(file),
+    ...(values['confirm-email'] !== undefined ? { confirmationEmail: values['confirm-email'] } : {}),
+    ...(values.retention !== undefined ? { retentionPeriod: values.retention } : {}),
+    ...(values.csv ? { isCsv: true } : {}),
+  });
+  console.log(document.url);
+  return 0;
+}
+
+function services(args: string[], env: NodeJS.ProcessEnv): number {
+  const [action, ...rest] = args;
+  const path = servicesFilePath(env);
+  const file = new ServicesFile(path);
+  if (action === 'list') {
+    parse(rest, {});
+    for (const service of file.list()) {
+      const tokens = service.upload_tokens?.length
+        ? `  (${service.upload_tokens.length} upload token(s))`
+        : '';
+      console.log(`${service.id}  ${service.name}  ${service.contact_link}${tokens}`);
+    }
+    return 0;
+  }
+  if (action !== 'add') throw new UsageError('use "services add" or "services list"');
+  const { values } = parse(rest, {
+    name: { type: 'string' },
+    contact: { type: 'string' },
+    id: { type: 'string' },
+    'upload-token': { type: 'string', multiple: true },
+  });
+  if (!values.name?.trim()) throw new UsageError('--name is required');
+  if (values.contact === undefined) throw new UsageError('--contact is required');
+  const id = (values.id ?? randomUUID()).toLowerCase();
+  if (!isUuid(id)) throw new UsageError('--id must be a UUID');
+  if (file.find(id)) throw new UsageError(`a service with id ${id} already exists`);
+  const record = {
+    id,
+    name: values.name.trim(),
+    contact_link: values.contact,
+    ...(values['upload-token']?.length ? { upload_tokens: values['upload-token'] } : {}),
+  };
+  writeServicesFile(path, [...file.list(), record]);
+  console.log(id);
+  return 0;
+}
+
+async function block(args: string[], env: NodeJS.ProcessEnv, blocked: boolean): Promise<number> {
+  const { positionals } = parse(args, {});
+  const [serviceId, documentId, ...extra] = positionals;
+  if (!serviceId || !documentId || extra.length > 0 || !isUuid(serviceId) || !isUuid(documentId)) {
+    throw new UsageError('give the SERVICE_ID and DOCUMENT_ID (UUIDs)');
+  }
+  const store = await configuredStore(env);
+  try {
+    await store.setBlocked(serviceId.toLowerCase(), documentId.toLowerCase(), blocked);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'DocumentNotFoundError')
+      throw new UsageError(`no document ${documentId} for service ${serviceId}`);
+    throw error;
+  }
+  console.log(`${blocked ? 'Blocked' : 'Unblocked'} document ${documentId}`);
+  return 0;
+}
+
+async function purge(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  parse(args, {});
+  const count = await (await configuredStore(env)).purgeExpired(new Date());
+  console.log(`Deleted ${count} expired document${count === 1 ? '' : 's'}`);
+  return 0;
+}
+
+/** The store the API's environment configures; loaded on demand, as the S3 SDK is slow to import. */
+async function configuredStore(env: NodeJS.ProcessEnv) {
+  const [{ loadApiConfig }, { storeFromConfig }] = await Promise.all([
+    import('./api/config.js'),
+    import('./system.js'),
+  ]);
+  return storeFromConfig(loadApiConfig(env));
+}
+
+function servicesFilePath(env: NodeJS.ProcessEnv): string {
+  if (env.SERVICES_FILE) return resolve(env.SERVICES_FILE);
+  const dataDir = env.DATA_DIR
+    ? isAbsolute(env.DATA_DIR)
+      ? env.DATA_DIR
+      : resolve(env.DATA_DIR)
+    : join(projectRoot, 'data');
+  return join(dataDir, 'services.json');
+}
+
+type OptionsConfig = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+function parse<const T extends OptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(
+      error instanceof Error ? (error.message.split('\n')[0] ?? 'bad arguments') : 'bad arguments',
+    );
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] && resolve(process.argv[1]).replace(/\.ts$/, '.js').endsWith(join('src', 'cli.js'));
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`document-download: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}
