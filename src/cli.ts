@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // document-download: upload a file, manage the services file, block or unblock a document, purge expired ones.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { uploadDocument } from './client/upload.js';
@@ -201,8 +202,9 @@ function parse<const T extends OptionsConfig>(args: string[], options: T) {
   }
 }
 
+// Run when executed (directly, through npx's bin link, or by tsx), not when imported.
 const invokedDirectly =
-  process.argv[1] && resolve(process.argv[1]).replace(/\.ts$/, '.js').endsWith(join('src', 'cli.js'));
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
