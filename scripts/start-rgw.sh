@@ -75,7 +75,8 @@ OSD_UUID=$(cat /proc/sys/kernel/random/uuid)
 
 # No authentication inside the cluster (it listens on loopback only); messenger v2 in crc mode everywhere — without
 # the "ms * mode = crc" lines the daemons fail to talk to each other when auth is off. Pool size 1 and a
-# memory-backed OSD make a one-node cluster healthy; "rgw crypt require ssl = false" allows SSE-C over plain HTTP.
+# memory-backed OSD make a one-node cluster healthy; "rgw crypt require ssl = false" allows SSE-C over plain HTTP;
+# tcp_nodelay=1 stops Nagle's algorithm delaying each response on a kept-alive connection by ~40 ms (delayed ACK).
 cat >"$DIR/ceph.conf" <<CONF
 [global]
 fsid = $FSID
@@ -111,7 +112,7 @@ log file = $DIR/log/\$name.log
 keyring = $DIR/keyring
 
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw crypt require ssl = false
 rgw data = $DIR/rgw
 rgw enable usage log = false

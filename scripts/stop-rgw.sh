@@ -16,8 +16,7 @@ REMOVE=${2:-}
 # Only signal a process whose command line is the Ceph daemon this directory started (pids can be reused).
 is_our_daemon() {
   local pid=$1 cmdline
-  [ -r "/proc/$pid/cmdline" ] || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  cmdline=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || return 1
   case "$cmdline" in
     *"$DIR/ceph.conf"*) return 0 ;;
     *) return 1 ;;
