@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyReply,
 } from 'fastify';
 import { Redis } from 'ioredis';
@@ -10,8 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { serializeError } from '../common/logging.js';
-import { redactSecrets } from '../common/redact.js';
-import { responseTraceHeaders, traceFromHeaders, type Trace } from '../common/tracing.js';
+import { registerRequestContext } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
 import {
   MemoryCheckResultCache,
@@ -42,14 +42,10 @@ export interface ApiDeps {
   /** A Redis connection to use instead of opening one from REDIS_URL. */
   redis?: Redis;
   now?: () => Date;
+  /** Plugins registered before the routes (the server runtime's metrics, say); the app is ready on return. */
+  plugins?: FastifyPluginAsync[];
   /** Serve GOV.UK Notify's `GET /service/{id}` from a services file (the embedded service directory). */
   serviceDirectory?: ServiceDirectoryOptions;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    trace: Trace;
-  }
 }
 
 const FASTIFY_ERROR_MESSAGES: Readonly<Record<string, string>> = {
@@ -134,25 +130,20 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   // JSON only: a body of any other type is a 415.
   app.removeContentTypeParser(['text/plain']);
-  app.decorateRequest('trace', null as unknown as Trace);
-  app.addHook('onRequest', async (request, reply) => {
-    request.trace = traceFromHeaders(request.headers);
-    reply.headers({ ...responseTraceHeaders(request.trace), 'X-Content-Type-Options': 'nosniff' });
+  // Trace ids, the request deadline (504 when no answer has started by then; a download already streaming is
+  // not cut) and one redacted access-log line per request.
+  registerRequestContext(app, {
+    timeoutMs: config.requestTimeoutMs,
+    onTimeout: (_request, reply) => {
+      void reply.code(504).send({ error: 'Request timed out' });
+    },
   });
-  app.addHook('onResponse', async (request, reply) => {
-    logger.info(
-      {
-        method: request.method,
-        path: redactSecrets(request.url.split('?')[0] ?? ''),
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime),
-        trace_id: request.trace?.traceId,
-      },
-      `${request.method} ${redactSecrets(request.url.split('?')[0] ?? '')} ${reply.statusCode}`,
-    );
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (reply.sent) return reply;
     if (error instanceof ApiError) {
       return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
     }
@@ -161,7 +152,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
         ? error.statusCode
         : 500;
     if (status >= 500) {
-      logger.error({ err: serializeError(error), trace_id: request.trace?.traceId }, 'request failed');
+      request.log.error({ err: serializeError(error) }, 'request failed');
       return reply
         .code(status)
         .send({ error: status === 503 ? 'Service unavailable' : 'Internal server error' });
@@ -172,6 +163,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     void reply.code(404).send({ error: 'Not found' });
   });
 
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(statusRoutes);
   await app.register(async (instance) => uploadRoutes(instance, ctx));
   await app.register(async (instance) => documentRoutes(instance, ctx));

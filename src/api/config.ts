@@ -14,6 +14,11 @@ export type StoreKind = 'local' | 's3';
 /** The document API's configuration: read once from the environment at start-up, then passed down. */
 export interface ApiConfig {
   environment: string;
+  /** Listen port for the server runtime (PORT; `entrypoint.sh api` insists on it, default 7000). */
+  port: number;
+  /** Time to answer (the response headers) before a 504 (HTTP_SERVE_TIMEOUT_SECONDS, default 30). */
+  requestTimeoutMs: number;
+  logLevel: string;
   /** Bearer tokens that sending services (Notify's API) present on upload and file checks. */
   authTokens: string[];
   /** Signs the access token (`signed_data`) that the frontend keeps in the download cookie. */
@@ -76,6 +81,9 @@ export function loadApiConfig(env: Env): ApiConfig {
 
   const config: ApiConfig = {
     environment,
+    port: integerVariable(env, 'PORT', 7000, { min: 0 }),
+    requestTimeoutMs: integerVariable(env, 'HTTP_SERVE_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
     authTokens,
     secretKey: requireVariable(env, 'SECRET_KEY', dev('secret-key')),
     frontendHostname: requireVariable(env, 'FRONTEND_HOSTNAME', dev('localhost:7001')),

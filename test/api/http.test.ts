@@ -485,6 +485,7 @@ describe('authenticate', () => {
 describe('logs', () => {
   it('never contain keys, emails, tokens or signed data', () => {
     const text = api.logs.text();
+    expect(text).not.toMatch(/key=(?!REDACTED)/i);
     expect(api.logs.lines.length).toBeGreaterThan(50);
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(text.includes(secret)).toBe(false);
@@ -494,7 +495,6 @@ describe('logs', () => {
       'test@example.com',
       AUTH_TOKEN,
       'other-token',
-      'key=',
       NOTIFY_HASH.slice(30),
     ]) {
       expect(text.toLowerCase().includes(forbidden.toLowerCase()), forbidden).toBe(false);
@@ -554,6 +554,25 @@ describe('antivirus', () => {
       stub.mode.down = false;
     }
     expect((await upload(scanned, pdf('while down'))).status).toBe(201);
+  });
+
+  it('answers 504 in JSON when the scanner hangs past the request deadline', async () => {
+    const hurried = await startApi({
+      ANTIVIRUS_ENABLED: 'true',
+      ANTIVIRUS_API_HOST: stub.url,
+      ANTIVIRUS_API_KEY: 'antivirus-secret',
+      HTTP_SERVE_TIMEOUT_SECONDS: '1',
+    });
+    stub.mode.hang = true;
+    try {
+      const started = Date.now();
+      const answer = await upload(hurried, pdf('slow scan'));
+      expect(answer).toMatchObject({ status: 504, body: { error: 'Request timed out' } });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      stub.mode.hang = false;
+      await hurried.close();
+    }
   });
 
   it('checks without storing, cached for the same content, extension/is_csv and service', async () => {

@@ -38,6 +38,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       const mimetype = await checkFile(
         { serviceId, content: upload.content, isCsv: upload.isCsv, filename: upload.filename },
         ctx.checks,
+        request.deadline,
       );
       const key = generateKey();
       const documentId = randomUUID();
@@ -52,6 +53,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         ...(hashedRecipientEmail !== undefined ? { hashedRecipientEmail } : {}),
       };
       await ctx.store.put({ serviceId, documentId, key, content: upload.content, metadata });
+      if (reply.sent) return reply; // the deadline answered already
       const extension = documentExtension({ ...metadata, size: upload.content.length, blocked: false });
       return reply.code(201).send({
         status: 'ok',
@@ -68,14 +70,15 @@ export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promi
   app.post<{ Params: { sid: string } }>(
     '/services/:sid/antivirus-and-mimetype-check',
     { bodyLimit, onRequest: guard },
-    async (request) => {
+    async (request, reply) => {
       const serviceId = uuidParam(request.params.sid);
       const upload = parseUploadBody(request.body, ctx.config.limits.maxDecodedFileSize);
       const mimetype = await checkFile(
         { serviceId, content: upload.content, isCsv: upload.isCsv, filename: upload.filename },
         ctx.checks,
+        request.deadline,
       );
-      return { mimetype };
+      return reply.sent ? reply : { mimetype };
     },
   );
 }

@@ -77,17 +77,18 @@ export interface RecordedScan {
 export async function startAntivirusStub(): Promise<{
   url: string;
   requests: RecordedScan[];
-  mode: { down: boolean };
+  mode: { down: boolean; hang: boolean };
   close(): Promise<void>;
 }> {
   const requests: RecordedScan[] = [];
-  const mode = { down: false };
+  const mode = { down: false, hang: false };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
       requests.push({ headers: request.headers, body });
+      if (mode.hang) return; // never answers (the socket closes when the stub does)
       if (mode.down) {
         response.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"down"}');
         return;
@@ -106,7 +107,11 @@ export async function startAntivirusStub(): Promise<{
     url: `http://127.0.0.1:${port}`,
     requests,
     mode,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
