@@ -21,6 +21,8 @@ interface Result {
   seconds: number;
   bytes: number;
   latencies: number[];
+  /** This process's CPU time (user + system), ms. */
+  cpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -38,6 +40,7 @@ async function measure(
   let next = 0;
   let bytes = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < operations) {
@@ -50,8 +53,17 @@ async function measure(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
-  const result = { name, operations, concurrency, seconds, bytes, latencies };
+  const result = {
+    name,
+    operations,
+    concurrency,
+    seconds,
+    bytes,
+    latencies,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
   console.log(format(result));
   return result;
 }
@@ -61,7 +73,8 @@ function format(r: Result): string {
   const mbs = (r.bytes / r.seconds / 1e6).toFixed(1);
   const p50 = percentile(r.latencies, 50).toFixed(1);
   const p99 = percentile(r.latencies, 99).toFixed(1);
-  return `| ${r.name} | ${r.operations} | ${r.concurrency} | ${ops} | ${mbs} | ${p50} | ${p99} |`;
+  const cpu = (r.cpuMs / r.operations).toFixed(2);
+  return `| ${r.name} | ${r.operations} | ${r.concurrency} | ${ops} | ${mbs} | ${p50} | ${p99} | ${cpu} |`;
 }
 
 async function main() {
@@ -164,13 +177,14 @@ async function main() {
       'object request. MB/s counts document bytes; latency is per operation (ms). Load average (1 min) ' +
       `before: ${loadBefore.toFixed(1)}, after: ${(loadavg()[0] ?? 0).toFixed(1)}.`,
     '',
-    '| operation | count | concurrency | ops/s | MB/s | p50 ms | p99 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | count | concurrency | ops/s | MB/s | p50 ms | p99 ms | client CPU ms/op |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(format),
     '',
     'getMetadata and open each make two requests in parallel (GetObjectTagging without the key, HEAD/GET with ' +
       'it). The server encrypts and decrypts (AES-256) inside radosgw on the same two cores as this client, so ' +
-      'these figures are a floor for a real S3 deployment, not a ceiling.',
+      'these figures are a floor for a real S3 deployment, not a ceiling. "client CPU ms/op" is the CPU this ' +
+      'process (AWS SDK: signing, middleware, XML) spent per operation, the part that does not depend on the server.',
     '',
   ];
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
