@@ -1,0 +1,80 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/** What a benchmark child process sends its parent once it is listening. */
+export interface ReadyMessage {
+  ready: true;
+  port: number;
+}
+
+export interface Child {
+  process: ChildProcess;
+  port: number;
+  /** Sends a message and waits for the first reply that has `replyKey`. */
+  ask(message: unknown, replyKey: string): Promise<Record<string, unknown>>;
+  /** Asks the child to close and exit (so a --cpu-prof profile gets written), killing it if it does not. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks a TypeScript file under tsx with an IPC channel and waits for its "ready" message. `nodeArgs` go to
+ * node itself (e.g. --cpu-prof).
+ */
+export async function startChild(
+  script: URL,
+  options: { args?: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Child> {
+  const child = fork(fileURLToPath(script), options.args ?? [], {
+    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script.pathname} did not start in 60 s`)), 60_000);
+    child.on('message', (message: Partial<ReadyMessage>) => {
+      if (message.ready && typeof message.port === 'number') {
+        clearTimeout(timer);
+        resolve(message.port);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script.pathname} exited with ${code} before it was ready`));
+    });
+  });
+  return {
+    process: child,
+    port,
+    ask(message, replyKey) {
+      return new Promise((resolve) => {
+        const listener = (reply: unknown) => {
+          if (typeof reply === 'object' && reply !== null && replyKey in reply) {
+            child.off('message', listener);
+            resolve(reply as Record<string, unknown>);
+          }
+        };
+        child.on('message', listener);
+        child.send(message as Parameters<ChildProcess['send']>[0]);
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send('stop');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** In a child: tell the parent the port, and exit cleanly when told to stop (or when the parent goes). */
+export function reportReady(port: number, stop: () => Promise<void>): void {
+  const exit = () => void stop().finally(() => process.exit(0));
+  process.on('message', (message) => {
+    if (message === 'stop') exit();
+  });
+  process.on('disconnect', exit);
+  process.send?.({ ready: true, port } satisfies ReadyMessage);
+}
