@@ -5,6 +5,11 @@ SHELL := /bin/bash
 DOCKER ?= docker
 IMAGE ?= document-download-frontend
 PORT ?= 7001
+# With podman and no registry (README, "Container"): make bootstrap-with-docker DOCKER=podman \
+#   BASE=localhost/node:20.20.2-bookworm-slim, then DOCKER_RUN_ARGS=--network=host for the run targets.
+BASE ?=
+DOCKER_BUILD_ARGS ?= $(if $(BASE),--build-arg BASE=$(BASE))
+DOCKER_RUN_ARGS ?=
 
 .PHONY: help
 help: ## List the targets
@@ -30,8 +35,13 @@ generate-version-file: ## Write dist/version.json with the git commit and build 
 	@bash scripts/generate-version-file.sh
 
 .PHONY: lint
-lint: bootstrap ## Type-check, lint and format-check everything
+lint: bootstrap lint-container ## Type-check, lint and format-check everything
 	npm run --silent lint
+
+.PHONY: lint-container
+lint-container: bootstrap ## Lint docker/Dockerfile (dockerfile-utils) and the shell scripts (ShellCheck)
+	@out=$$(npx dockerfile-utils lint docker/Dockerfile); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+	shellcheck -x entrypoint.sh scripts/*.sh
 
 .PHONY: format
 format: bootstrap ## Rewrite files with Prettier
@@ -44,6 +54,27 @@ test: system-deps build lint ## Install, build, lint and run every test
 .PHONY: run
 run: build ## Start the whole system on embedded defaults and print a download link
 	npm run --silent start:dev
+
+.PHONY: start
+start: build ## Production frontend on $(PORT): primary + workers, as `entrypoint.sh web` runs it
+	PORT=$(PORT) ./entrypoint.sh web
+
+.PHONY: bootstrap-with-docker
+bootstrap-with-docker: ## Build the test image (docker/Dockerfile, target test) as $(IMAGE)
+	$(DOCKER) build -f docker/Dockerfile --target test $(DOCKER_BUILD_ARGS) -t $(IMAGE) .
+
+.PHONY: run-with-docker
+run-with-docker: ## Development frontend in that image on $(PORT), reloading when src/ changes
+	$(DOCKER) run -it --rm -p $(PORT):$(PORT) -e PORT=$(PORT) -v "$(CURDIR)/src:/home/vcap/app/src" \
+		$(DOCKER_RUN_ARGS) $(IMAGE) web-local
+
+.PHONY: test-with-docker
+test-with-docker: ## Run make test inside that image
+	$(DOCKER) run --rm $(DOCKER_RUN_ARGS) $(IMAGE) make test
+
+.PHONY: container-smoke
+container-smoke: ## Build the images with buildah, run and check the production one with podman
+	bash scripts/container-smoke.sh
 
 .PHONY: clean
 clean: ## Remove build output

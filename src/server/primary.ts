@@ -31,6 +31,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
   const metrics = createPrimaryMetrics();
   let stopping = false;
   let started = false;
+  let firstListened = false;
   let bootFailures = 0;
   let restartDelayMs = 0;
 
@@ -81,6 +82,10 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
         state.lastHeartbeat = Date.now();
         bootFailures = 0;
         restartDelayMs = 0;
+        if (!firstListened) {
+          firstListened = true;
+          for (let i = workers.size; i < settings.workers; i += 1) fork();
+        }
         if (!started && [...workers.values()].filter((w) => w.listening).length >= settings.workers) {
           started = true;
           log.info(
@@ -258,5 +263,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
   // a connection waiting to be accepted survives the death of any one worker, where round-robin hand-off
   // would leave a connection passed to a worker that just died hanging forever.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  for (let i = 0; i < settings.workers; i += 1) fork();
+  // One worker first, the rest once it listens: on a small machine the port answers after one worker's boot,
+  // not after all of them have shared the CPU to boot together.
+  fork();
 }

@@ -48,6 +48,17 @@ export async function runWorker(
   listenInWorker();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
 
+  // Until the app listens, a stop has nothing to wait for.
+  let drain = (reason: string): Promise<void> => {
+    logger.info({ event: 'worker_stopped', reason }, 'worker stopped before it started listening');
+    exitAfterLogs(logger, 0);
+    return Promise.resolve();
+  };
+  process.on('message', (message: unknown) => {
+    if (isPrimaryMessage(message) && message.type === 'dd:shutdown') void drain('primary asked');
+  });
+  process.on('disconnect', () => void drain('primary gone'));
+
   let app: ServableApp;
   try {
     app = await build();
@@ -67,7 +78,7 @@ export async function runWorker(
     response.once('close', () => inFlight.delete(response));
   });
 
-  const drain = async (reason: string): Promise<void> => {
+  drain = async (reason: string): Promise<void> => {
     if (draining) return;
     draining = true;
     const started = Date.now();
@@ -102,11 +113,6 @@ export async function runWorker(
     logger.info({ event: 'worker_stopped', drain_ms: Date.now() - started }, 'worker stopped');
     exitAfterLogs(logger, 0);
   };
-
-  process.on('message', (message: unknown) => {
-    if (isPrimaryMessage(message) && message.type === 'dd:shutdown') void drain('primary asked');
-  });
-  process.on('disconnect', () => void drain('primary gone'));
 
   try {
     await app.listen({ port: settings.port, host: settings.host });

@@ -113,7 +113,12 @@ export async function startServer(env: Record<string, string>, entry = fixtureEn
     },
   };
   // Workers load the app through tsx: slow when the machine is busy, hence the generous wait.
-  if (env.PORT !== '') await waitForLog((line) => line.event === 'server_started', 60_000);
+  if (env.PORT !== '') {
+    await waitForLog((line) => line.event === 'server_started', 60_000);
+    // The workers' own lines come through another buffer: wait for each of them too.
+    const workers = Number(env.WEB_CONCURRENCY ?? 2);
+    await waitForLog(() => logs.filter((line) => line.event === 'worker_started').length >= workers);
+  }
   return server;
 }
 
@@ -140,8 +145,34 @@ export function get(port: number, path: string, agent?: Agent): Promise<Answer> 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The worker pids that answer: concurrent slow requests on fresh connections reach every idle worker. */
-export async function workerPids(port: number, concurrency = 24): Promise<Set<number>> {
-  const answers = await Promise.all(Array.from({ length: concurrency }, () => get(port, '/slow?ms=100')));
-  return new Set(answers.map((answer) => (JSON.parse(answer.body) as { pid: number }).pid));
+/** Pids of the workers that said they listen, in order. */
+export function startedWorkers(server: RunningServer): number[] {
+  return server.logs.filter((line) => line.event === 'worker_started').map((line) => line.pid!);
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends batches of concurrent slow requests on fresh connections until every one of `workers` workers has
+ * answered some (the kernel decides which worker accepts a connection). Returns the pids and the request count.
+ */
+export async function reachAllWorkers(
+  port: number,
+  workers: number,
+): Promise<{ pids: Set<number>; requests: number }> {
+  const pids = new Set<number>();
+  let requests = 0;
+  for (let batch = 0; batch < 20 && pids.size < workers; batch += 1) {
+    const answers = await Promise.all(Array.from({ length: 16 }, () => get(port, '/slow?ms=150')));
+    requests += answers.length;
+    for (const answer of answers) pids.add((JSON.parse(answer.body) as { pid: number }).pid);
+  }
+  return { pids, requests };
 }

@@ -20,7 +20,7 @@ afterEach(async () => {
 async function startWeb(env: Record<string, string>): Promise<RunningServer> {
   const [directoryUrl, documentApiUrl] = await Promise.all([directory.start(), documentApi.start()]);
   directory.handler = () => ({ status: 200, json: SERVICE_JSON });
-  documentApi.handler = () => ({ status: 200, json: documentJson() });
+  documentApi.handler = () => ({ status: 200, json: documentJson({ available_until: '2099-12-31' }) });
   return startServer(
     {
       NOTIFY_ENVIRONMENT: 'production',

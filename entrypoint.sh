@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The container's entry point (docker/Dockerfile), after the seed's:
+#   web        production frontend on $PORT: primary + workers (README, "Server runtime")
+#   web-local  development frontend on $PORT: reloads on change, debug logs
+#   api        production document API on $PORT (when src/bin/api.ts exists)
+#   api-local  development document API on $PORT (when src/bin/api.ts exists)
+#   anything else is run as given: `entrypoint.sh node dist/src/cli.js --help`
+set -euo pipefail
+
+app_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+require_port() {
+  if [ -z "${PORT:-}" ]; then
+    echo "$1: Missing required environment variable: PORT" >&2
+    exit 2
+  fi
+}
+
+# Production: the compiled entry point under plain node.
+serve() {
+  local name=$1
+  require_port "$name"
+  local entry="$app_dir/dist/src/bin/$name.js"
+  if [ ! -f "$entry" ]; then
+    echo "$name: $entry is missing (run 'npm run build' first)" >&2
+    exit 1
+  fi
+  exec node "$entry"
+}
+
+# Development: one worker, debug logs, local defaults, restart on every change. From the TypeScript sources
+# when the dev tooling is there (the test image, a checkout), else from the compiled files.
+serve_local() {
+  local name=$1
+  require_port "$name"
+  export NOTIFY_ENVIRONMENT=${NOTIFY_ENVIRONMENT:-development}
+  export LOG_LEVEL=${LOG_LEVEL:-debug}
+  export WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
+  if [ -x "$app_dir/node_modules/.bin/tsx" ] && [ -f "$app_dir/src/bin/$name.ts" ]; then
+    exec "$app_dir/node_modules/.bin/tsx" watch --clear-screen=false "$app_dir/src/bin/$name.ts"
+  fi
+  local entry="$app_dir/dist/src/bin/$name.js"
+  if [ ! -f "$entry" ]; then
+    echo "$name-local: neither src/bin/$name.ts with tsx nor $entry is there" >&2
+    exit 1
+  fi
+  exec node --watch "$entry"
+}
+
+case "${1:-}" in
+  web) serve web ;;
+  web-local) serve_local web ;;
+  api) serve api ;;
+  api-local) serve_local api ;;
+  *)
+    echo "Running custom command"
+    exec "$@"
+    ;;
+esac
