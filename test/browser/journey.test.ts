@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../helpers/recording-server.js';
-import { PageWatcher, launchChromium } from '../helpers/browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, PageWatcher, launchChromium } from '../helpers/browser.js';
 import {
   DOCUMENT_ID,
   FrontendHarness,
@@ -23,16 +23,24 @@ const SIGNED_DATA = 'signed.data-from-the-api';
 const harness = new FrontendHarness();
 let browser: Browser;
 
+let launchFailure: unknown;
+
 beforeAll(async () => {
-  [browser] = await Promise.all([
-    launchChromium(),
-    harness.start({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API }),
-  ]);
+  await harness.start({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API });
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    // Reported by every test (below), so a missing browser fails each one instead of skipping it.
+    launchFailure = error;
+  }
 });
 afterAll(async () => {
   await Promise.all([browser?.close(), harness.stop()]);
 });
-beforeEach(() => harness.reset());
+beforeEach(() => {
+  if (launchFailure) throw launchFailure;
+  harness.reset();
+});
 
 /** The fake document API: the file needs confirmation, and only RIGHT_EMAIL authenticates. */
 function documentApi(confirmEmail: boolean) {
@@ -89,7 +97,7 @@ async function expectDownloadPage(session: Session, name: string, javaScript: bo
   expect(await link.getAttribute('rel')).toBe('noreferrer');
 }
 
-describe('the recipient journey in Chromium', () => {
+describe('the recipient journey in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS }, () => {
   it('confirms the email address (wrong, empty, then right) and reaches the download page', async () => {
     harness.documentApi.handler = documentApi(true);
     const session = await openSession();
