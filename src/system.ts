@@ -19,6 +19,8 @@ export interface SystemOptions {
   adminClientSecret: string;
   /** Extra environment for the API (S3, Redis, tokens...), over the embedded defaults. */
   apiEnv?: Env;
+  /** A store to use instead of the one the API's configuration describes. */
+  store?: DocumentStore;
   logger: Logger;
   host?: string;
 }
@@ -70,7 +72,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
 
   const servicesPath = servicesFilePath(options.dataDir);
-  const store = storeFromConfig(apiConfig);
+  const store = options.store ?? storeFromConfig(apiConfig);
   const api = await buildApi(apiConfig, {
     logger: options.logger.child({ app: 'document-download-api' }),
     store,
