@@ -26,7 +26,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'src/cli.ts', 'src/dev.ts', 'src/cli/**/*.ts'],
+    files: [
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      'src/cli.ts',
+      'src/dev.ts',
+      'src/cli/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );
