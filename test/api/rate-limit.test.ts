@@ -85,6 +85,13 @@ describe('file rate limiter (no Redis)', () => {
     }
   });
 
+  it('stays cheap with a very large limit', async () => {
+    const limiter = new FileRateLimiter(root, { limit: 1_000_000, intervalSeconds: 300 });
+    const started = Date.now();
+    expect(await countAllowed(limiter, 'large', 100)).toBe(100);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('purges the folders of keys unused for a while', async () => {
     const limiter = new FileRateLimiter(root, { limit: 1, intervalSeconds: 1 });
     await limiter.consume('old');

@@ -33,17 +33,21 @@ export class FileRateLimiter implements RateLimiter {
       const now = Date.now();
       const slots = await this.readSlots(dir, now);
       if (slots === undefined) continue; // a file vanished while reading: look again
-      const free: number[] = [];
+      // Busy slots were taken within the interval; the rest (expired or never used) are free.
+      const expired: number[] = [];
+      let busy = 0;
       let soonest = Infinity;
-      for (let slot = 0; slot < this.rate.limit; slot++) {
-        const newest = slots.get(slot);
-        if (!newest || newest.time <= now - intervalMs) free.push(slot);
-        else soonest = Math.min(soonest, newest.time + intervalMs - now);
+      for (const [slot, newest] of slots) {
+        if (newest.time <= now - intervalMs) expired.push(slot);
+        else {
+          busy++;
+          soonest = Math.min(soonest, newest.time + intervalMs - now);
+        }
       }
-      if (free.length === 0) {
+      if (busy >= this.rate.limit) {
         return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(soonest / 1000)) };
       }
-      const slot = free[Math.floor(Math.random() * free.length)] as number;
+      const slot = this.pickFreeSlot(slots, expired);
       const current = slots.get(slot);
       const generation = current ? current.generation + 1 : 0;
       if (await this.create(dir, `${slot}.${generation}`, now)) {
@@ -53,6 +57,20 @@ export class FileRateLimiter implements RateLimiter {
     }
     // Extreme contention: refuse rather than risk counting wrong.
     return { allowed: false, retryAfterSeconds: 1 };
+  }
+
+  /** A free slot, chosen at random so that racing processes rarely want the same one. */
+  private pickFreeSlot(slots: ReadonlyMap<number, unknown>, expired: number[]): number {
+    const unused = this.rate.limit - slots.size;
+    if (unused > 0 && (expired.length === 0 || Math.random() * (unused + expired.length) < unused)) {
+      // Random indices first (cheap while few slots are in use), then a scan.
+      for (let attempt = 0; attempt < 16; attempt++) {
+        const slot = Math.floor(Math.random() * this.rate.limit);
+        if (!slots.has(slot)) return slot;
+      }
+      for (let slot = 0; slot < this.rate.limit; slot++) if (!slots.has(slot)) return slot;
+    }
+    return expired[Math.floor(Math.random() * expired.length)] as number;
   }
 
   /** Removes the folders of keys not used for three intervals (run from the purge job). */
