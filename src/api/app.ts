@@ -104,6 +104,9 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
         (redis && config.redis.enabled ? new RedisCheckResultCache(redis) : new MemoryCheckResultCache()),
     },
     now: deps.now ?? (() => new Date()),
+    ...(deps.serviceDirectory
+      ? { serviceForToken: (token: string) => deps.serviceDirectory?.services.serviceForToken(token)?.id }
+      : {}),
   };
 
   const app = Fastify({

@@ -12,4 +12,6 @@ export interface ApiContext {
   rateLimiter: RateLimiter;
   checks: FileCheckDeps;
   now: () => Date;
+  /** The service a per-service upload token belongs to (from the services file), when there is one. */
+  serviceForToken?: (token: string) => string | undefined;
 }

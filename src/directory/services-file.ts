@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUuid } from '../common/base64url.js';
@@ -56,6 +57,7 @@ export function parseServicesFile(text: string, source = 'services file'): Servi
 export class ServicesFile {
   private records: ServiceRecord[] = [];
   private byId = new Map<string, ServiceRecord>();
+  private byTokenDigest = new Map<string, ServiceRecord>();
   private loadedMtimeMs = -1;
   private checkedAt = 0;
 
@@ -76,10 +78,10 @@ export class ServicesFile {
     return this.records;
   }
 
-  /** The service a per-service upload token belongs to, if any. */
+  /** The service a per-service upload token belongs to, if any (looked up by digest, not compared as text). */
   serviceForToken(token: string): ServiceRecord | undefined {
     this.refresh();
-    return this.records.find((record) => record.upload_tokens?.includes(token));
+    return this.byTokenDigest.get(tokenDigest(token));
   }
 
   private refresh(force = false): void {
@@ -103,8 +105,17 @@ export class ServicesFile {
   private use(records: ServiceRecord[], mtimeMs: number): void {
     this.records = records;
     this.byId = new Map(records.map((record) => [record.id, record]));
+    this.byTokenDigest = new Map(
+      records.flatMap((record) =>
+        (record.upload_tokens ?? []).map((token) => [tokenDigest(token), record] as const),
+      ),
+    );
     this.loadedMtimeMs = mtimeMs;
   }
+}
+
+function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 /** Writes the services list atomically (temp file, then rename). */

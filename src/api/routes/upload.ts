@@ -20,13 +20,13 @@ export const ARGON2_OPTIONS = {
 } as const;
 
 export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
-  const checkAuth = makeAuthCheck(ctx.config.authTokens);
+  const checkAuth = makeAuthCheck(ctx.config.authTokens, ctx.serviceForToken);
   const bodyLimit = ctx.config.limits.maxContentLength;
 
   // The service id and the token are checked before the (large) body is read.
   const guard = async (request: { params: unknown; headers: { authorization?: string } }): Promise<void> => {
-    uuidParam((request.params as { sid?: string }).sid);
-    checkAuth(request.headers.authorization);
+    const serviceId = uuidParam((request.params as { sid?: string }).sid);
+    checkAuth(request.headers.authorization, serviceId);
   };
 
   app.post<{ Params: { sid: string } }>(
