@@ -53,7 +53,8 @@ export async function startApi(
   const logs = new LogCapture();
   const logger = createLogger({ app: 'document-api-test', level: 'debug', destination: logs });
   const app = await buildApi(config, { logger, ...deps });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // A deep accept queue: the concurrency test opens 1,000 connections at once.
+  await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
