@@ -21,10 +21,17 @@ const LONDON_DATE = new Intl.DateTimeFormat('en-GB', {
   day: '2-digit',
 });
 
+let lastToday: { minute: number; date: Date } | undefined;
+
 /** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */
 export function ukToday(now: Date = new Date()): Date {
+  // The UK date only changes on a minute boundary: work it out (Intl is slow) once a minute.
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (lastToday?.minute === minute) return new Date(lastToday.date);
   const parts = Object.fromEntries(LONDON_DATE.formatToParts(now).map((part) => [part.type, part.value]));
-  return new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
+  const date = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
+  lastToday = { minute, date };
+  return new Date(date);
 }
 
 /** The calendar date at the start of an ISO date or date-time ("2022-11-12", "2022-11-12T10:00:00"). */
