@@ -101,6 +101,21 @@ describe('local encrypted store', () => {
     }
   });
 
+  it('reads across batches of chunks', async () => {
+    const store = new LocalDocumentStore({ root, chunkBytes: 1024 });
+    const content = randomBytes(1300 * 1024 + 17); // three reads of 512 chunks
+    const { documentId, key } = await putOne(store, content);
+    expect((await readAll((await store.open(SID, documentId, key)).body)).equals(content)).toBe(true);
+    for (const [start, end] of [
+      [524_287, 524_288],
+      [100, 1_100_000],
+      [content.length - 5, content.length - 1],
+    ] as const) {
+      const opened = await store.open(SID, documentId, key, { start, end });
+      expect((await readAll(opened.body)).equals(content.subarray(start, end + 1))).toBe(true);
+    }
+  });
+
   it('answers a wrong key exactly like a missing document', async () => {
     const store = new LocalDocumentStore({ root });
     const { documentId } = await putOne(store, Buffer.from('secret'));

@@ -381,8 +381,11 @@ function decryptingStream(
     closed = true;
     await handle.close().catch(() => undefined);
   };
+  // Several chunks per file read (about 512 KiB), each decrypted and checked on its own: fewer trips to the
+  // thread pool, memory still bounded by one batch.
+  const batch = Math.max(1, Math.floor((512 * 1024) / chunkBytes));
   return new Readable({
-    highWaterMark: chunkBytes,
+    highWaterMark: batch * chunkBytes,
     async read() {
       try {
         if (index > lastIndex) {
@@ -390,17 +393,29 @@ function decryptingStream(
           this.push(null);
           return;
         }
-        const plainLength = index === chunks - 1 ? size - index * chunkBytes : chunkBytes;
-        const sealed = Buffer.alloc(plainLength + TAG_BYTES);
-        const position = HEADER_BYTES + index * (chunkBytes + TAG_BYTES);
-        const { bytesRead } = await handle.read(sealed, 0, sealed.length, position);
-        if (bytesRead !== sealed.length) throw new Error('document data is truncated');
-        const plain = openChunk(keys, authenticated, index, index === chunks - 1, sealed);
-        const chunkStart = index * chunkBytes;
-        const from = Math.max(first - chunkStart, 0);
-        const to = Math.min(last - chunkStart + 1, plain.length);
-        index++;
-        this.push(plain.subarray(from, to));
+        const firstInBatch = index;
+        const lastInBatch = Math.min(lastIndex, index + batch - 1);
+        const start = HEADER_BYTES + firstInBatch * (chunkBytes + TAG_BYTES);
+        const endPlain = lastInBatch === chunks - 1 ? size : (lastInBatch + 1) * chunkBytes;
+        const sealedLength =
+          endPlain - firstInBatch * chunkBytes + (lastInBatch - firstInBatch + 1) * TAG_BYTES;
+        const sealed = Buffer.allocUnsafe(sealedLength);
+        const { bytesRead } = await handle.read(sealed, 0, sealedLength, start);
+        if (bytesRead !== sealedLength) throw new Error('document data is truncated');
+        const out: Buffer[] = [];
+        let offset = 0;
+        for (let at = firstInBatch; at <= lastInBatch; at++) {
+          const plainLength = at === chunks - 1 ? size - at * chunkBytes : chunkBytes;
+          const piece = sealed.subarray(offset, offset + plainLength + TAG_BYTES);
+          offset += plainLength + TAG_BYTES;
+          const plain = openChunk(keys, authenticated, at, at === chunks - 1, piece);
+          const chunkStart = at * chunkBytes;
+          out.push(
+            plain.subarray(Math.max(first - chunkStart, 0), Math.min(last - chunkStart + 1, plain.length)),
+          );
+        }
+        index = lastInBatch + 1;
+        this.push(out.length === 1 ? out[0] : Buffer.concat(out));
       } catch (error) {
         this.destroy(error as Error);
       }
