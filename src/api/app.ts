@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
+import { ServicesFile } from '../directory/services-file.js';
 import { serializeError } from '../common/logging.js';
 import { registerRequestContext } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
@@ -83,6 +84,14 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     (ownedRedis ? new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined);
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
 
+  const serviceDirectory: ServiceDirectoryOptions | undefined =
+    deps.serviceDirectory ??
+    (config.serviceDirectory
+      ? {
+          services: new ServicesFile(config.serviceDirectory.servicesFile),
+          adminClientSecret: config.serviceDirectory.adminClientSecret,
+        }
+      : undefined);
   const rateLimit = { limit: config.rateLimit.limit, intervalSeconds: config.rateLimit.intervalSeconds };
   const ctx: ApiContext = {
     config,
@@ -104,8 +113,8 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
         (redis && config.redis.enabled ? new RedisCheckResultCache(redis) : new MemoryCheckResultCache()),
     },
     now: deps.now ?? (() => new Date()),
-    ...(deps.serviceDirectory
-      ? { serviceForToken: (token: string) => deps.serviceDirectory?.services.serviceForToken(token)?.id }
+    ...(serviceDirectory
+      ? { serviceForToken: (token: string) => serviceDirectory.services.serviceForToken(token)?.id }
       : {}),
   };
 
@@ -170,7 +179,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   await app.register(statusRoutes);
   await app.register(async (instance) => uploadRoutes(instance, ctx));
   await app.register(async (instance) => documentRoutes(instance, ctx));
-  if (deps.serviceDirectory) registerServiceDirectoryRoutes(app, deps.serviceDirectory);
+  if (serviceDirectory) registerServiceDirectoryRoutes(app, serviceDirectory);
 
   app.addHook('onClose', async () => {
     await ctx.rateLimiter.close?.();

@@ -48,6 +48,8 @@ export interface ApiConfig {
   };
   /** Retention given to documents uploaded without `retention_period`. */
   defaultRetentionPeriod: string;
+  /** SERVICES_FILE: serve GOV.UK Notify's `GET /service/{id}` from it, for frontends signing with ADMIN_CLIENT_SECRET. */
+  serviceDirectory?: { servicesFile: string; adminClientSecret: string };
 }
 
 const MIB = 1024 * 1024;
@@ -111,7 +113,7 @@ export function loadApiConfig(env: Env): ApiConfig {
           ? requireVariable(env, 'DOCUMENTS_BUCKET')
           : env.DOCUMENTS_BUCKET?.trim() || 'development-document-download',
       region: env.AWS_REGION?.trim() || 'eu-west-1',
-      endpoint: env.AWS_ENDPOINT_URL_S3?.trim() || undefined,
+      endpoint: env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined,
     },
     rateLimit: {
       limit: integerVariable(env, 'DOCUMENT_AUTHENTICATION_RATE_LIMIT', 50, { min: 1 }),
@@ -123,6 +125,13 @@ export function loadApiConfig(env: Env): ApiConfig {
     },
     defaultRetentionPeriod: `${retentionWeeks} weeks`,
   };
+  const servicesFile = env.SERVICES_FILE?.trim();
+  if (servicesFile) {
+    config.serviceDirectory = {
+      servicesFile: isAbsolute(servicesFile) ? servicesFile : join(projectRoot, servicesFile),
+      adminClientSecret: requireVariable(env, 'ADMIN_CLIENT_SECRET', dev('dev-notify-secret-key')),
+    };
+  }
   if (!local && config.secretKey.length < 16) {
     throw new ConfigError(
       'Environment variable SECRET_KEY must be at least 16 characters outside development',

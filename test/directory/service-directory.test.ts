@@ -119,3 +119,46 @@ describe('GET /service/{id}', () => {
     expect((await get('not-a-uuid', token)).status).toBe(404);
   });
 });
+
+describe('the API with SERVICES_FILE', () => {
+  it('serves the directory from the configured file and takes its upload tokens', async () => {
+    const { buildApi } = await import('../../src/api/app.js');
+    const { loadApiConfig } = await import('../../src/api/config.js');
+    const { createLogger } = await import('../../src/common/logging.js');
+    const dir = mkdtempSync(join(tmpdir(), 'api-services-'));
+    const path = join(dir, 'services.json');
+    writeServicesFile(path, [{ id: ID, name: 'Tax', contact_link: '', upload_tokens: ['own-token'] }]);
+    const config = loadApiConfig({
+      NOTIFY_ENVIRONMENT: 'test',
+      DATA_DIR: dir,
+      SERVICES_FILE: path,
+      ADMIN_CLIENT_SECRET: SECRET,
+    });
+    expect(config.serviceDirectory).toEqual({ servicesFile: path, adminClientSecret: SECRET });
+    const api = await buildApi(config, { logger: createLogger({ app: 'api-test', level: 'silent' }) });
+    try {
+      const response = await api.inject({
+        url: `/service/${ID}`,
+        headers: { authorization: `Bearer ${signNotifyToken('notify-admin', SECRET)}` },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ data: { name: 'Tax' } });
+      const upload = (token: string, serviceId: string) =>
+        api.inject({
+          method: 'POST',
+          url: `/services/${serviceId}/documents`,
+          headers: { authorization: `Bearer ${token}` },
+          payload: { document: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64') },
+        });
+      expect((await upload('own-token', ID)).statusCode).not.toBe(403);
+      expect((await upload('own-token', '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d')).statusCode).toBe(403);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('has no directory without SERVICES_FILE', async () => {
+    const { loadApiConfig } = await import('../../src/api/config.js');
+    expect(loadApiConfig({ NOTIFY_ENVIRONMENT: 'test' }).serviceDirectory).toBeUndefined();
+  });
+});
