@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { redactSecrets } from './redact.js';
 import { responseTraceHeaders, type Trace, traceFromHeaders } from './tracing.js';
 
@@ -28,6 +29,26 @@ interface RequestState {
 }
 
 const states = new WeakMap<FastifyRequest, RequestState>();
+const tracesByRawRequest = new WeakMap<IncomingMessage, Trace>();
+
+/**
+ * Fastify options that make the B3 trace id the request id, so Fastify's own per-request logger carries it
+ * as `traceId` on every line (no second child logger per request).
+ */
+export function requestContextServerOptions(): {
+  genReqId: (raw: IncomingMessage) => string;
+  logController: LogController;
+} {
+  return {
+    genReqId: (raw) => {
+      const trace = traceFromHeaders(raw.headers);
+      tracesByRawRequest.set(raw, trace);
+      return trace.traceId;
+    },
+    // One redacted access-log line per request comes from registerRequestContext instead of Fastify's own.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'traceId' }),
+  };
+}
 
 /**
  * What every request of both apps gets: B3 trace ids (echoed on the response and put on every log line),
@@ -38,9 +59,13 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.decorateRequest('deadline', undefined as unknown as AbortSignal);
 
   app.addHook('onRequest', (request, reply, done) => {
-    const trace = traceFromHeaders(request.headers);
+    let trace = tracesByRawRequest.get(request.raw);
+    if (!trace) {
+      // An app built without requestContextServerOptions(): put the trace id on its log lines here.
+      trace = traceFromHeaders(request.headers);
+      request.log = request.log.child({ traceId: trace.traceId });
+    }
     request.trace = trace;
-    request.log = request.log.child({ traceId: trace.traceId, spanId: trace.spanId });
     reply.headers(responseTraceHeaders(trace));
 
     const controller = new AbortController();
@@ -70,14 +95,16 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const state = states.get(request);
     clearTimeout(state?.timer);
     const durationMs = state ? Number(process.hrtime.bigint() - state.started) / 1e6 : undefined;
+    const url = redactSecrets(request.url);
     request.log.info(
       {
         method: request.method,
-        url: redactSecrets(request.url),
+        url,
         status: reply.statusCode,
         durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10,
       },
-      `${request.method} ${redactSecrets(request.routeOptions.url ?? request.url)} ${reply.statusCode}`,
+      // The route pattern (no ids, no query) when there is one.
+      `${request.method} ${request.routeOptions.url ?? url.split('?')[0]} ${reply.statusCode}`,
     );
     done();
   });

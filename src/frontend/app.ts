@@ -9,11 +9,10 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  LogController,
 } from 'fastify';
 import type { Logger } from '../common/logging.js';
 import { paths } from '../common/paths.js';
-import { registerRequestContext } from '../common/request-context.js';
+import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { newCspNonce, securityHeaders } from '../common/security-headers.js';
 import { DocumentApiClient } from './clients/document-api.js';
 import { ServiceDirectoryClient } from './clients/service-directory.js';
@@ -41,8 +40,7 @@ const FORM_BODY_LIMIT = 16 * 1024;
 export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    // One redacted access-log line per request comes from registerRequestContext instead.
-    logController: new LogController({ disableRequestLogging: true }),
+    ...requestContextServerOptions(),
     bodyLimit: FORM_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Undecodable paths and over-long ids are answered before any hook runs: give them the page treatment.

@@ -65,7 +65,7 @@ export function loadFrontendConfig(env: Env): FrontendConfig {
     headerColour: env.HEADER_COLOUR || '#FFBF47',
     requestTimeoutMs: integerVariable(env, 'HTTP_SERVE_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
     logLevel: env.LOG_LEVEL || (local ? 'debug' : 'info'),
-    serviceCacheTtlMs: integerVariable(env, 'SERVICE_CACHE_TTL_SECONDS', 0) * 1000,
+    serviceCacheTtlMs: integerVariable(env, 'SERVICE_CACHE_TTL_SECONDS', 30) * 1000,
   };
 }
 

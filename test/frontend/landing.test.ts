@@ -66,3 +66,24 @@ describe('landing page', () => {
     }
   });
 });
+
+describe('service cache', () => {
+  it('reuses a found service for SERVICE_CACHE_TTL_SECONDS, but keeps asking about unknown ones', async () => {
+    const cached = new FrontendHarness();
+    await cached.start({ SERVICE_CACHE_TTL_SECONDS: '30' });
+    try {
+      for (let i = 0; i < 3; i += 1)
+        expect((await cached.fetch(`${LANDING_PATH}?key=${KEY}`)).status).toBe(200);
+      expect(cached.serviceDirectory.requests).toHaveLength(1);
+      expect(cached.checkRequests()).toHaveLength(3);
+
+      cached.serviceDirectory.handler = () => ({ status: 404, json: {} });
+      const other = LANDING_PATH.replace(/^\/d\/[^/]+/, '/d/AAAAAAAAAAAAAAAAAAAAAA');
+      expect((await cached.fetch(`${other}?key=${KEY}`)).status).toBe(404);
+      expect((await cached.fetch(`${other}?key=${KEY}`)).status).toBe(404);
+      expect(cached.serviceDirectory.requests).toHaveLength(3);
+    } finally {
+      await cached.stop();
+    }
+  });
+});

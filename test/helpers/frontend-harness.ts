@@ -54,6 +54,8 @@ export class FrontendHarness {
       DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://download.example.gov.uk',
       DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: documentApiUrl,
       SECRET_KEY: 'test-secret-key',
+      // Every test decides what the directory answers, so nothing is reused between requests.
+      SERVICE_CACHE_TTL_SECONDS: '0',
       ...env,
     });
     const lines = this.logLines;

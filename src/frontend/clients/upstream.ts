@@ -30,10 +30,7 @@ export type UpstreamObserver = (upstream: string, status: number | 'error', seco
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/**
- * JSON over a pooled keep-alive connection set. Every call carries B3 headers and the request's abort signal;
- * responses bigger than 1 MiB are refused rather than buffered.
- */
+/** JSON over a pooled keep-alive connection set. Every call carries B3 headers and the request's abort signal. */
 export class JsonUpstream {
   private readonly origin: string;
   private readonly basePath: string;
@@ -41,7 +38,12 @@ export class JsonUpstream {
   constructor(
     readonly name: string,
     baseUrl: string,
-    private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 128 }),
+    // Answers over 1 MiB are refused (undici aborts them) rather than buffered.
+    private readonly dispatcher: Dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 128,
+      maxResponseSize: MAX_RESPONSE_BYTES,
+    }),
     private readonly observe?: UpstreamObserver,
   ) {
     const url = new URL(baseUrl);
@@ -71,7 +73,7 @@ export class JsonUpstream {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: context.signal,
       });
-      const text = await readLimited(response.body, MAX_RESPONSE_BYTES);
+      const text = await response.body.text();
       this.observe?.(this.name, response.statusCode, seconds());
       return { status: response.statusCode, json: parseJson(text) };
     } catch (error) {
@@ -84,20 +86,6 @@ export class JsonUpstream {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`response larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string): unknown {
