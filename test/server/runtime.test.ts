@@ -129,37 +129,45 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     }
   });
 
-  it('loses no request in a rolling restart (SIGHUP) under keep-alive load', async () => {
-    running = await startServer({ HTTP_SERVE_TIMEOUT_SECONDS: '5' });
-    const before = startedWorkers(running);
-    const agent = new Agent({ keepAlive: true, maxSockets: 20 });
-    const statuses = new Map<number, number>();
-    const failures: string[] = [];
-    let stop = false;
-    const loop = async () => {
-      while (!stop) {
-        try {
-          const answer = await get(running!.port, '/slow?ms=20', agent);
-          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        } catch (err) {
-          failures.push(String(err));
+  it(
+    'loses no request in a rolling restart (SIGHUP) under keep-alive load',
+    { timeout: 120_000 },
+    async () => {
+      running = await startServer({ HTTP_SERVE_TIMEOUT_SECONDS: '5' });
+      const before = startedWorkers(running);
+      const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+      const statuses = new Map<number, number>();
+      const failures: string[] = [];
+      let stop = false;
+      const loop = async () => {
+        while (!stop) {
+          try {
+            const answer = await get(running!.port, '/slow?ms=20', agent);
+            statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          } catch (err) {
+            failures.push(String(err));
+          }
         }
+      };
+      const loops = Array.from({ length: 20 }, loop);
+      try {
+        await sleep(500);
+        running.child.kill('SIGHUP');
+        await running.waitForLog((line) => line.event === 'rolling_restart_done', 60_000);
+        await sleep(300);
+      } finally {
+        // Stop the load even when the restart never finishes, or the loops would outlive the test.
+        stop = true;
+        await Promise.all(loops);
+        agent.destroy();
       }
-    };
-    const loops = Array.from({ length: 20 }, loop);
-    await sleep(500);
-    running.child.kill('SIGHUP');
-    await running.waitForLog((line) => line.event === 'rolling_restart_done', 20_000);
-    await sleep(300);
-    stop = true;
-    await Promise.all(loops);
-    agent.destroy();
-    expect(failures).toEqual([]);
-    expect([...statuses.keys()]).toEqual([200]);
-    expect(statuses.get(200)).toBeGreaterThan(100);
-    expect(before.filter(isRunning)).toEqual([]); // every old worker has gone
-    expect(startedWorkers(running)).toHaveLength(4);
-  });
+      expect(failures).toEqual([]);
+      expect([...statuses.keys()]).toEqual([200]);
+      expect(statuses.get(200)).toBeGreaterThan(100);
+      expect(before.filter(isRunning)).toEqual([]); // every old worker has gone
+      expect(startedWorkers(running)).toHaveLength(4);
+    },
+  );
 
   it('sums the metrics of every worker on /metrics', async () => {
     running = await startServer({});
