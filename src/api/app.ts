@@ -183,7 +183,17 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   app.addHook('onClose', async () => {
     await ctx.rateLimiter.close?.();
-    if (ownedRedis) await redis?.quit().catch(() => undefined);
+    if (ownedRedis && redis) {
+      // QUIT politely when connected (bounded), then drop the connection: a Redis that is down would otherwise
+      // keep the close waiting on reconnection attempts forever.
+      if (redis.status === 'ready') {
+        await Promise.race([
+          redis.quit().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+        ]);
+      }
+      redis.disconnect();
+    }
   });
 
   await app.ready();

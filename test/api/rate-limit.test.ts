@@ -220,4 +220,16 @@ describe('rate limit with Redis', () => {
     }
     expect(await (await check(second)).json()).toEqual({ mimetype: 'application/pdf' });
   });
+
+  it('refuses authentication (503 JSON) while Redis is down, rather than not counting', async () => {
+    const { authenticateUrl, key } = await emailProtectedDocument((apis[0] as RunningApi).url);
+    await redis.stop();
+    const response = await fetch(`${(apis[0] as RunningApi).url}${authenticateUrl}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key, email_address: 'person@example.com' }),
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'Service unavailable' });
+  }, 30_000);
 });

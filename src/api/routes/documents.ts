@@ -144,7 +144,14 @@ export async function documentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       }
       const email = stripAndRemoveObscureWhitespace(rawEmail).toLowerCase();
 
-      const decision = await ctx.rateLimiter.consume(`${serviceId}/${documentId}`);
+      let decision;
+      try {
+        decision = await ctx.rateLimiter.consume(`${serviceId}/${documentId}`);
+      } catch (error) {
+        // Without a working limiter, attempts cannot be counted: refuse them (fail closed) until it is back.
+        request.log.error({ err: error }, 'rate limiter unavailable');
+        throw new ApiError(503, 'Service unavailable');
+      }
       if (!decision.allowed) {
         throw new ApiError(429, 'Too many requests', { 'Retry-After': String(decision.retryAfterSeconds) });
       }

@@ -40,7 +40,7 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
       return {
         url,
         stop: async () => {
-          if (child.exitCode !== null) return;
+          if (child.exitCode !== null || child.signalCode !== null) return;
           const exited = new Promise((resolve) => child.once('exit', resolve));
           child.kill('SIGKILL');
           await exited;
