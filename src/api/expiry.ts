@@ -33,17 +33,26 @@ export function isExpired(metadata: DocumentMetadata, now: Date): boolean {
   return expiry !== undefined && expiry.getTime() <= now.getTime();
 }
 
-const LONDON_DATE = new Intl.DateTimeFormat('en-GB', {
+// 'en-CA' formats as YYYY-MM-DD.
+const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'Europe/London',
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',
 });
+// Formatting with a time zone is slow next to the rest of a check; expiries repeat, so remember recent ones.
+const formatted = new Map<number, string>();
 
 /** `available_until` as the check endpoint gives it: the expiry's calendar date in the UK, YYYY-MM-DD. */
 export function availableUntil(metadata: DocumentMetadata): string | null {
   const expiry = effectiveExpiry(metadata);
   if (!expiry) return null;
-  const parts = Object.fromEntries(LONDON_DATE.formatToParts(expiry).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  const time = expiry.getTime();
+  let date = formatted.get(time);
+  if (date === undefined) {
+    date = LONDON_DATE.format(expiry);
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(time, date);
+  }
+  return date;
 }
