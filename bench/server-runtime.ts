@@ -141,9 +141,13 @@ interface ContainerResult {
   startsMs: number[];
   imageMb: number;
   baseMb: number;
+  /** RSS of the compiled workers in the production image: idle, and at peak under wrk -c1000 on /_status. */
+  idle: number[];
+  peak: number[];
+  wrk: WrkResult;
 }
 
-function containerNumbers(): ContainerResult | undefined {
+async function containerNumbers(): Promise<ContainerResult | undefined> {
   const env = { ...process.env, CONTAINERS_CONF: `${paths.root}/docker/containers.conf` };
   const podman = (...args: string[]) => execFileSync('podman', args, { env, encoding: 'utf8' }).trim();
   const image = 'localhost/document-download-frontend:production';
@@ -156,6 +160,7 @@ function containerNumbers(): ContainerResult | undefined {
     return undefined;
   }
   const startsMs: number[] = [];
+  let rss: { idle: number[]; peak: number[]; wrk: WrkResult } | undefined;
   for (let run = 0; run < 5; run += 1) {
     const port = 39_000 + run;
     const started = Date.now();
@@ -202,12 +207,28 @@ function containerNumbers(): ContainerResult | undefined {
         execFileSync('sleep', ['0.02']);
       }
       startsMs.push(Date.now() - started);
+      if (run === 4) {
+        // The last container also gives the workers' memory as production runs them (compiled JS, no tsx).
+        await new Promise((resolve) => setTimeout(resolve, 8000));
+        const pids = podman('top', id, 'hpid', 'args')
+          .split('\n')
+          .slice(1)
+          .filter((line) => line.includes('/usr/local/bin/node'))
+          .map((line) => Number(line.trim().split(/\s+/)[0]));
+        const idle = pids.map(rssBytes);
+        process.stdout.write(`container: wrk -c1000 on /_status for 15 s…\n`);
+        const { result, peak } = await peakRss(
+          pids,
+          runWrk(`http://127.0.0.1:${port}/_status`, { connections: 1000, seconds: 15, timeoutSeconds: 30 }),
+        );
+        rss = { idle, peak, wrk: result };
+      }
     } finally {
       podman('rm', '-f', id);
     }
   }
   const size = (name: string) => Number(podman('image', 'inspect', '--format', '{{.Size}}', name)) / 1e6;
-  return { startsMs, imageMb: size(image), baseMb: size(base) };
+  return { startsMs, imageMb: size(image), baseMb: size(base), ...rss! };
 }
 
 const load = loadavg()
@@ -222,7 +243,7 @@ try {
 } finally {
   await upstream.stop();
 }
-const container = options['no-container'] ? undefined : containerNumbers();
+const container = options['no-container'] ? undefined : await containerNumbers();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -264,7 +285,11 @@ const lines = [
     ? [
         `Production image (\`scripts/container-smoke.sh\`, local base image): ${container.imageMb.toFixed(0)} MB, **${(container.imageMb - container.baseMb).toFixed(0)} MB over the base** (${container.baseMb.toFixed(0)} MB).`,
         `\`podman run … web\` (10 workers) to the first \`/_status\` 200, 5 starts: median **${median(container.startsMs)} ms**`,
-        `(${container.startsMs.join(', ')} ms), including podman creating the container.`,
+        `(${container.startsMs.join(', ')} ms), including podman creating the container (\`podman run … true\` alone takes about 0.5 s here).`,
+        '',
+        `Workers in the production image (compiled JavaScript, 10 workers): RSS idle mean ${mb(avg(container.idle))} / max ${mb(Math.max(...container.idle))};`,
+        `under wrk -c1000 on \`/_status\` for 15 s (${fmt(container.wrk.requestsPerSecond)} req/s, ${container.wrk.errors} errors: ${container.wrk.errorDetail})`,
+        `peak mean ${mb(avg(container.peak))} / max ${mb(Math.max(...container.peak))}. (The tables above run the workers under tsx, which adds its own memory.)`,
       ].join('\n')
     : 'Not measured in this run (no podman or no production image).',
   '',

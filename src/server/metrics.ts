@@ -132,8 +132,8 @@ export function listenInWorker(): void {
   });
 }
 
-/** The primary's own metrics: worker restarts, and the number of workers running. */
-export function createPrimaryMetrics() {
+/** The primary's own metrics, from its counts: worker restarts by reason. */
+export function createPrimaryMetrics(restarts: Record<'exit' | 'blocked', number>): Registry {
   const registry = new Registry();
   const workerRestarts = new Counter({
     name: 'worker_restarts_total',
@@ -141,9 +141,8 @@ export function createPrimaryMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  workerRestarts.inc({ reason: 'exit' }, 0);
-  workerRestarts.inc({ reason: 'blocked' }, 0);
-  return { registry, workerRestarts };
+  for (const [reason, count] of Object.entries(restarts)) workerRestarts.inc({ reason }, count);
+  return registry;
 }
 
 /** Sums the workers' reports and the primary's registry into one exposition. */

@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../common/logging.js';
 import { isWorkerMessage, type MetricsJson, type PrimaryMessage } from './messages.js';
-import { aggregateMetrics, createPrimaryMetrics } from './metrics.js';
 import type { ServerSettings } from './settings.js';
 
 interface WorkerState {
@@ -28,7 +27,8 @@ const METRICS_COLLECT_TIMEOUT_MS = 2000;
  */
 export function runPrimary(appName: string, settings: ServerSettings, logger: Logger): void {
   const workers = new Map<number, WorkerState>();
-  const metrics = createPrimaryMetrics();
+  // Counted here, turned into Prometheus metrics only when asked: the primary starts without loading prom-client.
+  const restarts = { exit: 0, blocked: 0 };
   let stopping = false;
   let started = false;
   let firstListened = false;
@@ -82,7 +82,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
         state.lastHeartbeat = Date.now();
         bootFailures = 0;
         restartDelayMs = 0;
-        if (!firstListened) {
+        if (!firstListened && !stopping) {
           firstListened = true;
           for (let i = workers.size; i < settings.workers; i += 1) fork();
         }
@@ -125,7 +125,11 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
       });
       if (asked.length === 0) finish();
       for (const state of asked) send(state.worker, { type: 'dd:metrics-collect', id });
-    }).then((reports) => aggregateMetrics(reports, metrics.registry));
+    }).then(async (reports) => {
+      const { aggregateMetrics, createPrimaryMetrics } = await import('./metrics.js');
+      const primary = createPrimaryMetrics(restarts);
+      return aggregateMetrics(reports, primary);
+    });
   }
 
   cluster.on('exit', (worker, code, signal) => {
@@ -139,7 +143,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
       return;
     }
     const reason = state.blocked ? 'blocked' : 'exit';
-    metrics.workerRestarts.inc({ reason });
+    restarts[reason] += 1;
     if (!state.listening) bootFailures += 1;
     if (bootFailures >= MAX_BOOT_FAILURES) {
       log.error(
@@ -196,6 +200,8 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
     state.retiring = true;
     return new Promise((resolve) => {
       state.worker.once('exit', () => resolve());
+      // One still loading the app serves nothing and may not read messages for a while: end it at once.
+      if (!state.listening) return void state.worker.process.kill('SIGKILL');
       send(state.worker, { type: 'dd:shutdown' });
       // A worker that cannot finish within the graceful timeout (plus a margin) is killed.
       setTimeout(() => state.worker.process.kill('SIGKILL'), settings.gracefulTimeoutMs + 5000).unref();

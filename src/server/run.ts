@@ -2,9 +2,8 @@ import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { ConfigError, type Env } from '../common/config-error.js';
 import { createLogger, type Logger } from '../common/logging.js';
-import { runPrimary } from './primary.js';
 import { loadServerSettings, type ServedAppConfig, type ServerSettings } from './settings.js';
-import { runWorker, type ServableApp } from './worker.js';
+import type { ServableApp } from './worker.js';
 
 /** An app the runtime can serve: the frontend, the API, or a test app. */
 export interface ServedApp<C extends ServedAppConfig> {
@@ -45,9 +44,12 @@ export async function runServer<C extends ServedAppConfig>(
     // The primary writes few lines and exits right after its last: synchronous writes keep them all, in order.
     const destination = pino.destination({ dest: 1, sync: true });
     const logger = createLogger({ app: spec.name, level: settings.logLevel, destination });
+    // Each role loads only its own modules: the primary forks its first worker sooner.
+    const { runPrimary } = await import('./primary.js');
     runPrimary(spec.name, settings, logger);
   } else {
     const logger = createLogger({ app: spec.name, level: settings.logLevel });
+    const { runWorker } = await import('./worker.js');
     await runWorker(() => spec.build(config, { logger }), settings, logger);
   }
 }

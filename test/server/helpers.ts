@@ -33,7 +33,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `entry` (a TypeScript file, run through tsx) and waits until every worker listens. */
-export async function startServer(env: Record<string, string>, entry = fixtureEntry): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string>,
+  entry = fixtureEntry,
+  { waitForWorkers = true } = {},
+): Promise<RunningServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: {
@@ -113,7 +117,7 @@ export async function startServer(env: Record<string, string>, entry = fixtureEn
     },
   };
   // Workers load the app through tsx: slow when the machine is busy, hence the generous wait.
-  if (env.PORT !== '') {
+  if (waitForWorkers) {
     await waitForLog((line) => line.event === 'server_started', 60_000);
     // The workers' own lines come through another buffer: wait for each of them too.
     const workers = Number(env.WEB_CONCURRENCY ?? 2);

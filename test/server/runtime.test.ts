@@ -57,6 +57,18 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     await expect(get(running.port, '/_status')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('stops at once on SIGTERM while its first worker is still loading the app', async () => {
+    running = await startServer({ FIXTURE_BOOT_DELAY_MS: '60000' }, undefined, { waitForWorkers: false });
+    await running.waitForLog((line) => line.event === 'server_starting');
+    await sleep(500);
+    const stoppedAt = Date.now();
+    running.child.kill('SIGTERM');
+    const { code } = await running.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(running.logs.filter((line) => line.event === 'worker_started')).toEqual([]);
+  });
+
   it('kills and replaces a worker whose event loop is blocked past the deadline', async () => {
     running = await startServer({ HTTP_SERVE_TIMEOUT_SECONDS: '1' });
     const blocked = get(running.port, '/block').catch((err: Error) => err);
