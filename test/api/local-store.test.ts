@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentNotFoundError } from '../../src/api/store/document-store.js';
-import { LocalDocumentStore } from '../../src/api/store/local-store.js';
+import { hkdfSha256, LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { contentFor, keyFor, SERVICE, SIZE } from './fixtures/put-loop.js';
 
 const SID = '00000000-1111-2222-3333-444444444444';
@@ -67,6 +67,17 @@ describe('local encrypted store', () => {
       });
       const opened = await store.open(SID, documentId, key);
       expect((await readAll(opened.body)).equals(content)).toBe(true);
+    }
+  });
+
+  it('derives keys with standard HKDF-SHA256', () => {
+    for (const [ikm, salt, info] of [
+      [randomBytes(32), randomBytes(32), Buffer.from('document-download local-store v1 a/b')],
+      [randomBytes(32), Buffer.alloc(0), Buffer.alloc(0)],
+    ] as const) {
+      expect(
+        hkdfSha256(ikm, salt, info, 64).equals(Buffer.from(hkdfSync('sha256', ikm, salt, info, 64))),
+      ).toBe(true);
     }
   });
 

@@ -1,11 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants as fsConstants, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -330,9 +323,30 @@ function chunkCount(size: number, chunkBytes: number): number {
 }
 
 function deriveKeys(key: Buffer, salt: Buffer, serviceId: string, documentId: string): Keys {
-  const info = `document-download local-store v1 ${serviceId.toLowerCase()}/${documentId.toLowerCase()}`;
-  const okm = Buffer.from(hkdfSync('sha256', key, salt, info, 64));
+  const info = Buffer.from(
+    `document-download local-store v1 ${serviceId.toLowerCase()}/${documentId.toLowerCase()}`,
+  );
+  const okm = hkdfSha256(key, salt, info, 64);
   return { encryption: okm.subarray(0, 32), mac: okm.subarray(32) };
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869), the same bytes as `crypto.hkdfSync('sha256', …)` but from plain HMACs, which cost a
+ * tenth as much in Node 20 (hkdfSync sets up key objects and a crypto job on every call).
+ */
+export function hkdfSha256(ikm: Buffer, salt: Buffer, info: Buffer, length: number): Buffer {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  for (let counter = 1; blocks.length * 32 < length; counter++) {
+    previous = createHmac('sha256', prk)
+      .update(previous)
+      .update(info)
+      .update(Buffer.from([counter]))
+      .digest();
+    blocks.push(previous);
+  }
+  return Buffer.concat(blocks).subarray(0, length);
 }
 
 function headerMac(keys: Keys, authenticated: Buffer): Buffer {
