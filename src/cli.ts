@@ -152,7 +152,7 @@ async function block(args: string[], env: NodeJS.ProcessEnv, blocked: boolean): 
   if (!serviceId || !documentId || extra.length > 0 || !isUuid(serviceId) || !isUuid(documentId)) {
     throw new UsageError('give the SERVICE_ID and DOCUMENT_ID (UUIDs)');
   }
-  const store = await configuredStore(env);
+  const { store } = await configuredStore(env);
   try {
     await store.setBlocked(serviceId.toLowerCase(), documentId.toLowerCase(), blocked);
   } catch (error) {
@@ -166,8 +166,16 @@ async function block(args: string[], env: NodeJS.ProcessEnv, blocked: boolean): 
 
 async function purge(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   parse(args, {});
-  const count = await (await configuredStore(env)).purgeExpired(new Date());
+  const { config, store } = await configuredStore(env);
+  const count = await store.purgeExpired(new Date());
   console.log(`Deleted ${count} expired document${count === 1 ? '' : 's'}`);
+  if (!config.redis.enabled) {
+    // Without Redis the authenticate rate limit keeps small counter folders on disk: drop the stale ones.
+    const { FileRateLimiter } = await import('./api/limits/file-limiter.js');
+    const limiter = new FileRateLimiter(join(config.store.dataDir, 'rate-limits'), config.rateLimit);
+    const folders = await limiter.purge();
+    if (folders > 0) console.log(`Removed ${folders} stale rate-limit folder${folders === 1 ? '' : 's'}`);
+  }
   return 0;
 }
 
@@ -177,7 +185,8 @@ async function configuredStore(env: NodeJS.ProcessEnv) {
     import('./api/config.js'),
     import('./system.js'),
   ]);
-  return storeFromConfig(loadApiConfig(env));
+  const config = loadApiConfig(env);
+  return { config, store: storeFromConfig(config) };
 }
 
 function servicesFilePath(env: NodeJS.ProcessEnv): string {

@@ -55,7 +55,8 @@ export interface ApiConfig {
 const MIB = 1024 * 1024;
 
 export function loadApiConfig(env: Env): ApiConfig {
-  const environment = env.NOTIFY_ENVIRONMENT?.trim() || 'development';
+  // Unset means production-like, as for the frontend: a deployment that forgets it must not get dev secrets.
+  const environment = env.NOTIFY_ENVIRONMENT?.trim() || 'production';
   const local = isLocalEnvironment(environment);
   const dev = (value: string): string | undefined => (local ? value : undefined);
 

@@ -14,7 +14,7 @@ const PRODUCTION = {
 
 describe('API configuration', () => {
   it('has working defaults in development', () => {
-    const config = loadApiConfig({});
+    const config = loadApiConfig({ NOTIFY_ENVIRONMENT: 'development' });
     expect(config.environment).toBe('development');
     expect(config.authTokens).toEqual(['auth-token']);
     expect(config.httpScheme).toBe('http');
@@ -61,11 +61,16 @@ describe('API configuration', () => {
   });
 
   it('needs DOCUMENTS_BUCKET for the S3 store, and rejects bad values', () => {
-    expect(() => loadApiConfig({ DOCUMENT_STORE: 's3' })).toThrow(/DOCUMENTS_BUCKET/);
-    expect(loadApiConfig({ DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store.bucket).toBe('b');
-    expect(() => loadApiConfig({ DOCUMENT_AUTHENTICATION_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
-    expect(() => loadApiConfig({ REDIS_ENABLED: 'maybe' })).toThrow(/REDIS_ENABLED/);
-    expect(() => loadApiConfig({ HTTP_SCHEME: 'ftp' })).toThrow(/HTTP_SCHEME/);
-    expect(() => loadApiConfig({ AUTH_TOKENS: ':::' })).toThrow(/AUTH_TOKENS/);
+    const dev = { NOTIFY_ENVIRONMENT: 'development' };
+    expect(() => loadApiConfig({ ...dev, DOCUMENT_STORE: 's3' })).toThrow(/DOCUMENTS_BUCKET/);
+    expect(loadApiConfig({ ...dev, DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store.bucket).toBe('b');
+    expect(() => loadApiConfig({ ...dev, DOCUMENT_AUTHENTICATION_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
+    expect(() => loadApiConfig({ ...dev, REDIS_ENABLED: 'maybe' })).toThrow(/REDIS_ENABLED/);
+    expect(() => loadApiConfig({ ...dev, HTTP_SCHEME: 'ftp' })).toThrow(/HTTP_SCHEME/);
+    expect(() => loadApiConfig({ ...dev, AUTH_TOKENS: ':::' })).toThrow(/AUTH_TOKENS/);
+  });
+
+  it('treats an unset NOTIFY_ENVIRONMENT as production-like: no development secrets', () => {
+    expect(() => loadApiConfig({})).toThrow(/AUTH_TOKENS/);
   });
 });
