@@ -1,6 +1,6 @@
 import { hash } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { generateKey } from '../../common/base64url.js';
 import { makeAuthCheck } from '../auth.js';
 import { checkFile } from '../checks/file-checks.js';
@@ -29,17 +29,23 @@ export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     checkAuth(request.headers.authorization, serviceId);
   };
 
+  // Both routes read the same body and run the same checks (antivirus, then the type from the content).
+  const checkedUpload = async (request: FastifyRequest<{ Params: { sid: string } }>) => {
+    const serviceId = uuidParam(request.params.sid);
+    const upload = parseUploadBody(request.body, ctx.config.limits.maxDecodedFileSize);
+    const mimetype = await checkFile(
+      { serviceId, content: upload.content, isCsv: upload.isCsv, filename: upload.filename },
+      ctx.checks,
+      request.deadline,
+    );
+    return { serviceId, upload, mimetype };
+  };
+
   app.post<{ Params: { sid: string } }>(
     '/services/:sid/documents',
     { bodyLimit, onRequest: guard },
     async (request, reply) => {
-      const serviceId = uuidParam(request.params.sid);
-      const upload = parseUploadBody(request.body, ctx.config.limits.maxDecodedFileSize);
-      const mimetype = await checkFile(
-        { serviceId, content: upload.content, isCsv: upload.isCsv, filename: upload.filename },
-        ctx.checks,
-        request.deadline,
-      );
+      const { serviceId, upload, mimetype } = await checkedUpload(request);
       const key = generateKey();
       const documentId = randomUUID();
       const hashedRecipientEmail = upload.confirmationEmail
@@ -71,13 +77,7 @@ export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     '/services/:sid/antivirus-and-mimetype-check',
     { bodyLimit, onRequest: guard },
     async (request, reply) => {
-      const serviceId = uuidParam(request.params.sid);
-      const upload = parseUploadBody(request.body, ctx.config.limits.maxDecodedFileSize);
-      const mimetype = await checkFile(
-        { serviceId, content: upload.content, isCsv: upload.isCsv, filename: upload.filename },
-        ctx.checks,
-        request.deadline,
-      );
+      const { mimetype } = await checkedUpload(request);
       return reply.sent ? reply : { mimetype };
     },
   );
