@@ -11,7 +11,13 @@ import { freePort } from '../helpers/ports.js';
 
 let child: ChildProcess | undefined;
 afterAll(() => {
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  // Whatever is left of make and its children, if the test did not get to stop them.
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 });
 
 function copyRepository(): string {
