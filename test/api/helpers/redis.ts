@@ -24,6 +24,7 @@ export async function startRedis(): Promise<{ url: string; stop(): Promise<void>
     );
     const url = `redis://127.0.0.1:${port}`;
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused until the server is up: expected while polling
     let up = false;
     for (let i = 0; i < 100 && child.exitCode === null; i++) {
       try {
