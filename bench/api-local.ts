@@ -10,12 +10,12 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { ARGON2_OPTIONS } from '../src/api/routes/upload.js';
 import { paths } from '../src/common/paths.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { type WrkResult } from './lib/wrk.js';
 import { pdfOfSize } from '../test/api/helpers/samples.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const WORKERS = Number(process.env.WEB_CONCURRENCY ?? 2);
@@ -24,14 +24,6 @@ const SERVICE = '00000000-1111-2222-3333-444444444444';
 const work = mkdtempSync(join(tmpdir(), 'dd-api-bench-'));
 const dataDir = join(work, 'data');
 mkdirSync(dataDir);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startApi(): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   const port = await freePort();

@@ -1,8 +1,8 @@
 // Runs an entry point as a real primary + workers in a child process and reads its JSON log lines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.js';
 
 export const fixtureEntry = fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url));
 
@@ -18,18 +18,6 @@ export interface RunningServer {
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `entry` (a TypeScript file, run through tsx) and waits until every worker listens. */
