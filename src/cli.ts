@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { uploadDocument } from './client/upload.js';
 import { isUuid } from './common/base64url.js';
-import { ServicesFile, writeServicesFile } from './directory/services-file.js';
-import { projectRoot } from './common/paths.js';
+import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
+import { dataDirFrom, projectPath } from './common/paths.js';
 
 class UsageError extends Error {}
 
@@ -111,7 +111,7 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 function services(args: string[], env: NodeJS.ProcessEnv): number {
   const [action, ...rest] = args;
-  const path = servicesFilePath(env);
+  const path = configuredServicesFile(env);
   const file = new ServicesFile(path);
   if (action === 'list') {
     parse(rest, {});
@@ -189,14 +189,8 @@ async function configuredStore(env: NodeJS.ProcessEnv) {
   return { config, store: storeFromConfig(config) };
 }
 
-function servicesFilePath(env: NodeJS.ProcessEnv): string {
-  if (env.SERVICES_FILE) return resolve(env.SERVICES_FILE);
-  const dataDir = env.DATA_DIR
-    ? isAbsolute(env.DATA_DIR)
-      ? env.DATA_DIR
-      : resolve(env.DATA_DIR)
-    : join(projectRoot, 'data');
-  return join(dataDir, 'services.json');
+function configuredServicesFile(env: NodeJS.ProcessEnv): string {
+  return env.SERVICES_FILE ? projectPath(env.SERVICES_FILE) : servicesFilePath(dataDirFrom(env.DATA_DIR));
 }
 
 type OptionsConfig = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;

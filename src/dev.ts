@@ -1,10 +1,9 @@
 // `make run`: the whole system on embedded defaults, a demo service, a sample letter uploaded with email
 // confirmation, and the link to open. Ctrl-C stops it.
-import { isAbsolute, join, resolve } from 'node:path';
 import { uploadDocument } from './client/upload.js';
 import { createLogger } from './common/logging.js';
-import { projectRoot } from './common/paths.js';
-import { ServicesFile, writeServicesFile } from './directory/services-file.js';
+import { dataDirFrom } from './common/paths.js';
+import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
 import { samplePdf } from './dev/sample-pdf.js';
 import { startSystem } from './system.js';
 
@@ -16,18 +15,14 @@ const DEMO_SERVICE = {
 const DEMO_EMAIL = 'you@example.com';
 
 const env = process.env;
-const dataDir = env.DATA_DIR
-  ? isAbsolute(env.DATA_DIR)
-    ? env.DATA_DIR
-    : resolve(env.DATA_DIR)
-  : join(projectRoot, 'data');
+const dataDir = dataDirFrom(env.DATA_DIR);
 const apiPort = Number(env.API_PORT ?? 7000);
 const frontendPort = Number(env.FRONTEND_PORT ?? 7001);
 const uploadToken = env.AUTH_TOKENS?.split(':')[0] || 'dev-upload-token';
 const logger = createLogger({ app: 'document-download', level: env.LOG_LEVEL ?? 'warn' });
 
 async function main(): Promise<void> {
-  const servicesPath = join(dataDir, 'services.json');
+  const servicesPath = servicesFilePath(dataDir);
   const services = new ServicesFile(servicesPath);
   if (!services.find(DEMO_SERVICE.id)) writeServicesFile(servicesPath, [...services.list(), DEMO_SERVICE]);
 

@@ -7,7 +7,7 @@ import { LocalDocumentStore } from './api/store/local-store.js';
 import { createS3Store } from './api/store/s3-store.js';
 import type { Env } from './common/config-error.js';
 import type { Logger } from './common/logging.js';
-import { ServicesFile } from './directory/services-file.js';
+import { ServicesFile, servicesFilePath } from './directory/services-file.js';
 import { buildFrontend } from './frontend/app.js';
 import { loadFrontendConfig } from './frontend/config.js';
 
@@ -31,10 +31,6 @@ export interface RunningSystem {
   apiConfig: ApiConfig;
   servicesFilePath: string;
   close(): Promise<void>;
-}
-
-export function servicesFilePath(dataDir: string): string {
-  return join(dataDir, 'services.json');
 }
 
 /** The document store the configuration asks for: local encrypted files, or S3 with SSE-C. */

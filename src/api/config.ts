@@ -1,4 +1,3 @@
-import { isAbsolute, join } from 'node:path';
 import {
   ConfigError,
   booleanVariable,
@@ -7,7 +6,7 @@ import {
   requireVariable,
   type Env,
 } from '../common/config-error.js';
-import { projectRoot } from '../common/paths.js';
+import { dataDirFrom, projectPath } from '../common/paths.js';
 
 export type StoreKind = 'local' | 's3';
 
@@ -76,7 +75,6 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (storeKind !== 'local' && storeKind !== 's3') {
     throw new ConfigError(`Environment variable DOCUMENT_STORE must be local or s3, not "${storeKind}"`);
   }
-  const dataDir = env.DATA_DIR?.trim() || join(projectRoot, 'data');
 
   const retentionWeeks = integerVariable(env, 'DEFAULT_RETENTION_WEEKS', 26, { min: 1 });
   if (retentionWeeks > 78)
@@ -108,7 +106,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     },
     store: {
       kind: storeKind,
-      dataDir: isAbsolute(dataDir) ? dataDir : join(projectRoot, dataDir),
+      dataDir: dataDirFrom(env.DATA_DIR),
       bucket:
         storeKind === 's3'
           ? requireVariable(env, 'DOCUMENTS_BUCKET')
@@ -129,7 +127,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   const servicesFile = env.SERVICES_FILE?.trim();
   if (servicesFile) {
     config.serviceDirectory = {
-      servicesFile: isAbsolute(servicesFile) ? servicesFile : join(projectRoot, servicesFile),
+      servicesFile: projectPath(servicesFile),
       adminClientSecret: requireVariable(env, 'ADMIN_CLIENT_SECRET', dev('dev-notify-secret-key')),
     };
   }

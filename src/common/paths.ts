@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findProjectRoot(start: string): string {
@@ -23,3 +23,13 @@ export const paths = {
   assetManifest: join(projectRoot, 'dist', 'static', 'manifest.json'),
   versionFile: join(projectRoot, 'dist', 'version.json'),
 };
+
+/** A configured path: absolute as given, relative to the project root (not the current folder) otherwise. */
+export function projectPath(value: string): string {
+  return isAbsolute(value) ? value : join(projectRoot, value);
+}
+
+/** DATA_DIR as every entry point reads it: the documents, counters and services file live here. */
+export function dataDirFrom(value: string | undefined): string {
+  return projectPath(value?.trim() || 'data');
+}

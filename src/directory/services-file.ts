@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isUuid } from '../common/base64url.js';
 
 /** A sending service as the directory knows it. */
@@ -14,6 +14,11 @@ export interface ServiceRecord {
 
 export class ServicesFileError extends Error {
   override readonly name = 'ServicesFileError';
+}
+
+/** Where the services file lives in a data folder. */
+export function servicesFilePath(dataDir: string): string {
+  return join(dataDir, 'services.json');
 }
 
 /** Parses and checks a services file's text: `{"services": [{id, name, contact_link, upload_tokens?}]}`. */
