@@ -1,5 +1,4 @@
 import Fastify, {
-  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -12,7 +11,7 @@ import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { ServicesFile } from '../directory/services-file.js';
 import { serializeError } from '../common/logging.js';
-import { registerRequestContext } from '../common/request-context.js';
+import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
 import {
   MemoryCheckResultCache,
@@ -120,8 +119,8 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    // Fastify's own request lines would log URLs with keys; this app writes its own, redacted.
-    logController: new LogController({ disableRequestLogging: true }),
+    // The trace id as the request id on every log line; no Fastify request lines (their URLs hold keys).
+    ...requestContextServerOptions(),
     bodyLimit: config.limits.maxContentLength,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,

@@ -59,12 +59,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.decorateRequest('deadline', undefined as unknown as AbortSignal);
 
   app.addHook('onRequest', (request, reply, done) => {
-    let trace = tracesByRawRequest.get(request.raw);
-    if (!trace) {
-      // An app built without requestContextServerOptions(): put the trace id on its log lines here.
-      trace = traceFromHeaders(request.headers);
-      request.log = request.log.child({ traceId: trace.traceId });
-    }
+    const trace = tracesByRawRequest.get(request.raw) ?? traceFromHeaders(request.headers);
     request.trace = trace;
     reply.headers(responseTraceHeaders(trace));
 
