@@ -135,11 +135,11 @@ describe('upload', () => {
       body,
     });
     expect(none.status).toBe(401);
-    expect(await none.json()).toEqual({ error: 'Unauthorized, authentication token must be provided' });
+    expect(await none.json()).toEqual({ error: 'Unauthorized; bearer token must be provided' });
     const wrong = await post(`/services/${SERVICE_ID}/documents`, body, { Authorization: 'Bearer nope' });
     expect(wrong).toMatchObject({
       status: 403,
-      body: { error: 'Forbidden, invalid authentication token provided' },
+      body: { error: 'Forbidden; invalid bearer token provided' },
     });
     expect(
       (await post(`/services/${SERVICE_ID}/documents`, body, { Authorization: 'Bearer other-token' })).status,
@@ -328,7 +328,7 @@ describe('check', () => {
     });
     const response = await fetch(checkUrl(expired.directFileUrl));
     expect(response.status).toBe(410);
-    expect(await response.json()).toEqual({ error: 'This document has expired' });
+    expect(await response.json()).toEqual({ error: 'The document is no longer available' });
     expect((await fetch(checkUrl(expired.directFileUrl))).status).toBe(404);
   });
 });
