@@ -250,7 +250,7 @@ describe('upload', () => {
       `/services/${SERVICE_ID}/documents`,
       JSON.stringify({ document: 'A'.repeat(3 * 1024 * 1024) }),
     );
-    expect(hugeBody).toMatchObject({ status: 413, body: { error: 'Request body is too large' } });
+    expect(hugeBody).toMatchObject({ status: 413, body: { error: 'Uploaded file exceeds file size limit' } });
   });
 
   it('answers 415 for other content types, 404 for unknown routes and ids, all in JSON', async () => {

@@ -119,6 +119,28 @@ describe('upload and file check', () => {
     }
   });
 
+  it('a body over MAX_CONTENT_LENGTH gets the same 413; other body errors keep their own messages', async () => {
+    const overBody = 'A'.repeat(3 * 1024 * 1024 + 10);
+    for (const path of uploadPaths) {
+      const raw = (body: string, contentType = 'application/json') =>
+        fetch(`${api.url}${path}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': contentType },
+          body,
+        }).then(async (response) => ({ status: response.status, body: (await response.json()) as unknown }));
+      expect(await raw(`{"document":"${overBody}"}`)).toEqual({
+        status: 413,
+        body: { error: 'Uploaded file exceeds file size limit' },
+      });
+      expect(await raw('{bad json')).toEqual({
+        status: 400,
+        body: { error: 'Request body is not valid JSON' },
+      });
+      expect((await raw('document=x', 'application/x-www-form-urlencoded')).status).toBe(415);
+      expect(await raw('[]')).toEqual({ status: 400, body: { error: 'Request body must be a JSON object' } });
+    }
+  });
+
   it('401 and 403 for the bearer token', async () => {
     for (const path of uploadPaths) {
       expect(await call(path, { method: 'POST', body: { document: file } })).toEqual({

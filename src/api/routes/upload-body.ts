@@ -5,6 +5,8 @@ import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js'
 import { parseRetentionWeeks } from '../expiry.js';
 
 export const MAX_FILENAME_LENGTH = 100;
+/** Notify's one answer for any upload too large, whether the file or the whole body. */
+export const FILE_TOO_LARGE = 'Uploaded file exceeds file size limit';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const WHITESPACE = /[\t\n\r ]/g;
 /**
@@ -50,7 +52,7 @@ function decodeDocument(value: unknown, maxDecodedFileSize: number): Buffer {
   }
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const decodedLength = Math.floor((text.length * 3) / 4) - (text.length % 4 === 0 ? padding : 0);
-  if (decodedLength > maxDecodedFileSize) throw new ApiError(413, 'Uploaded file exceeds file size limit');
+  if (decodedLength > maxDecodedFileSize) throw new ApiError(413, FILE_TOO_LARGE);
   const content = Buffer.from(text, 'base64');
   if (content.length === 0) throw new ApiError(400, 'Document must not be empty');
   return content;
