@@ -13,13 +13,13 @@ export function makeAuthCheck(
   const digests = tokens.map((token) => createHash('sha256').update(token).digest());
   return (header, serviceId) => {
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new ApiError(401, 'Unauthorized, authentication token must be provided');
+    if (!match) throw new ApiError(401, 'Unauthorized; bearer token must be provided');
     const given = createHash('sha256')
       .update(match[1] as string)
       .digest();
     let ok = false;
     for (const digest of digests) ok = timingSafeEqual(digest, given) || ok;
     if (!ok && serviceForToken) ok = serviceForToken(match[1] as string) === serviceId;
-    if (!ok) throw new ApiError(403, 'Forbidden, invalid authentication token provided');
+    if (!ok) throw new ApiError(403, 'Forbidden; invalid bearer token provided');
   };
 }

@@ -1,6 +1,6 @@
 import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from '../common/file-types.js';
 import { filenameExtension } from './checks/mimetype.js';
-import { ApiError } from './errors.js';
+import { ApiError, DOCUMENT_NOT_FOUND } from './errors.js';
 import { isExpired } from './expiry.js';
 import type { ApiContext } from './context.js';
 import { DocumentNotFoundError, type DocumentMetadata } from './store/document-store.js';
@@ -29,10 +29,10 @@ export async function loadDocument(
   try {
     metadata = await ctx.store.getMetadata(serviceId, documentId, key);
   } catch (error) {
-    if (error instanceof DocumentNotFoundError) throw new ApiError(404, 'Document not found');
+    if (error instanceof DocumentNotFoundError) throw new ApiError(404, DOCUMENT_NOT_FOUND);
     throw error;
   }
-  if (metadata.blocked) throw new ApiError(403, 'Access to this document has been blocked');
+  if (metadata.blocked) throw new ApiError(403, 'Access to the document has been blocked');
   if (isExpired(metadata, ctx.now())) {
     await ctx.store.delete(serviceId, documentId).catch((error: unknown) => {
       ctx.logger.warn(
@@ -40,7 +40,7 @@ export async function loadDocument(
         'could not delete expired document',
       );
     });
-    throw new ApiError(410, 'This document has expired');
+    throw new ApiError(410, 'The document is no longer available');
   }
   return metadata;
 }

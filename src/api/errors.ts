@@ -9,3 +9,17 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** Notify's 404 for a document that is not there (or, here, that the key does not open). */
+export const DOCUMENT_NOT_FOUND = 'The requested document could not be found';
+
+/** The 429 for authenticate past its rate limit, in Notify's wording. */
+export function tooManyAttempts(
+  rateLimit: { limit: number; intervalSeconds: number },
+  retryAfterSeconds: number,
+): ApiError {
+  const { limit, intervalSeconds } = rateLimit;
+  return new ApiError(429, `Too many requests - more than ${limit} in the last ${intervalSeconds} seconds`, {
+    'Retry-After': String(retryAfterSeconds),
+  });
+}

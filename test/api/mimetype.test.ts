@@ -34,12 +34,16 @@ describe('stored type', () => {
     expect(resolveMimetype('application/pdf', true, undefined)).toBe('application/pdf');
   });
 
-  it('lets the extension decide when the content agrees', () => {
+  it('lets the extension decide whenever the content is an allowed type', () => {
     expect(resolveMimetype('text/csv', false, 'a.txt')).toBe('text/plain');
     expect(resolveMimetype('text/plain', false, 'a.json')).toBe('application/json');
     expect(resolveMimetype('image/jpeg', false, 'A.JPG')).toBe('image/jpeg');
-    expect(() => resolveMimetype('image/png', false, 'a.jpeg')).toThrow(FileTypeError);
-    expect(() => resolveMimetype('text/plain', false, 'a.rtf')).toThrow(FileTypeError);
+    expect(resolveMimetype('image/png', false, 'a.jpeg')).toBe('image/jpeg');
+    expect(resolveMimetype('application/pdf', false, 'letter.docx')).toBe(
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    );
+    expect(resolveMimetype('text/plain', true, 'a.rtf')).toBe('application/rtf');
+    expect(() => resolveMimetype('application/pdf', false, 'a.exe')).toThrow(FileTypeError);
     expect(() => resolveMimetype('application/zip', false, 'a.docx')).toThrow(
       /Unsupported file type 'application\/zip'/,
     );

@@ -5,11 +5,8 @@ import { availableUntil, effectiveExpiry, isExpired, parseRetentionWeeks } from 
 import { contentDisposition, parseRange } from '../../src/api/http.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
 import { hash } from '@node-rs/argon2';
-import { signAccessToken, verifyAccessToken } from '../../src/api/signing.js';
 import type { DocumentMetadata } from '../../src/api/store/document-store.js';
 
-const SID = '00000000-1111-2222-3333-444444444444';
-const DID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const NOTIFY_VECTOR = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 
 describe('argon2id', () => {
@@ -22,33 +19,6 @@ describe('argon2id', () => {
     const made = await hash('someone@example.com', ARGON2_OPTIONS);
     expect(made).toMatch(/^\$argon2id\$v=19\$m=15360,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{22}$/);
     expect(await verify(made, 'someone@example.com')).toBe(true);
-  });
-});
-
-describe('access token (signed_data)', () => {
-  const now = Date.UTC(2024, 0, 1);
-  const token = signAccessToken('secret', SID, DID, now);
-
-  it('verifies for its service and document only', () => {
-    expect(verifyAccessToken('secret', token, SID, DID, now)).toBe(true);
-    expect(verifyAccessToken('secret', token, SID.toUpperCase(), DID, now)).toBe(true);
-    expect(verifyAccessToken('secret', token, DID, SID, now)).toBe(false);
-    expect(verifyAccessToken('other', token, SID, DID, now)).toBe(false);
-  });
-
-  it('expires after 30 days', () => {
-    expect(verifyAccessToken('secret', token, SID, DID, now + 29 * 86_400_000)).toBe(true);
-    expect(verifyAccessToken('secret', token, SID, DID, now + 30 * 86_400_000 + 1000)).toBe(false);
-  });
-
-  it('rejects tampering and junk', () => {
-    const [payload, mac] = token.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ s: SID, d: DID, exp: 9_999_999_999 })).toString('base64url');
-    expect(verifyAccessToken('secret', `${forged}.${mac}`, SID, DID, now)).toBe(false);
-    expect(verifyAccessToken('secret', `${payload}.${mac.slice(0, -2)}`, SID, DID, now)).toBe(false);
-    for (const junk of ['', '.', 'a.b.c', payload, `${payload}.`, 'x'.repeat(5000)]) {
-      expect(verifyAccessToken('secret', junk, SID, DID, now)).toBe(false);
-    }
   });
 });
 

@@ -145,7 +145,7 @@ describe('rate limit across worker processes without Redis', () => {
     expect(result.limited).toBe(150);
     const refused = result.statuses.find((s) => s.status === 429);
     expect(Number(refused?.retryAfter)).toBeGreaterThan(0);
-    expect(refused?.body).toEqual({ error: 'Too many requests' });
+    expect(refused?.body).toEqual({ error: 'Too many requests - more than 50 in the last 300 seconds' });
   }, 60_000);
 });
 

@@ -129,6 +129,6 @@ describe('document-download CLI', () => {
       env,
     );
     expect(wrongToken.code).toBe(1);
-    expect(wrongToken.stderr).toMatch(/invalid authentication token/i);
+    expect(wrongToken.stderr).toMatch(/invalid bearer token/i);
   });
 });

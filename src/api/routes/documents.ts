@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
-import { ApiError } from '../errors.js';
+import { ApiError, tooManyAttempts } from '../errors.js';
 import { availableUntil } from '../expiry.js';
 import { contentDisposition, parseRange } from '../http.js';
 import { directFileUrl, recipientUrl } from '../links.js';
@@ -153,7 +153,7 @@ export async function documentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         throw new ApiError(503, 'Service unavailable');
       }
       if (!decision.allowed) {
-        throw new ApiError(429, 'Too many requests', { 'Retry-After': String(decision.retryAfterSeconds) });
+        throw tooManyAttempts(config.rateLimit, decision.retryAfterSeconds);
       }
 
       let metadata;

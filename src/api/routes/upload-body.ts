@@ -1,13 +1,22 @@
 import { validateEmailAddress } from '../../common/email.js';
 import { MIMETYPE_BY_EXTENSION } from '../../common/file-types.js';
 import { ApiError } from '../errors.js';
-import { CONTROL_CHARACTERS } from '../http.js';
 import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js';
 import { parseRetentionWeeks } from '../expiry.js';
 
 export const MAX_FILENAME_LENGTH = 100;
+/** Notify's one answer for any upload too large, whether the file or the whole body. */
+export const FILE_TOO_LARGE = 'Uploaded file exceeds file size limit';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const WHITESPACE = /[\t\n\r ]/g;
+/**
+ * Characters a filename may not hold: controls (Cc), invisible format characters (Cf: bidi controls such as
+ * U+202E that make "rtl\u202Egpj.pdf" display as "rtlfdp.jpg", zero-width characters, BOMs) and the line and
+ * paragraph separators (Zl, Zp). They would reach the download bar, the page and the Content-Disposition header.
+ */
+const FORBIDDEN_IN_FILENAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** A UTF-16 surrogate without its pair: not a character at all (JSON's "\ud800" escapes can carry one). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface UploadRequest {
   content: Buffer;
@@ -43,9 +52,9 @@ function decodeDocument(value: unknown, maxDecodedFileSize: number): Buffer {
   }
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const decodedLength = Math.floor((text.length * 3) / 4) - (text.length % 4 === 0 ? padding : 0);
-  if (decodedLength > maxDecodedFileSize) throw new ApiError(413, 'Uploaded file exceeds file size limit');
+  if (decodedLength > maxDecodedFileSize) throw new ApiError(413, FILE_TOO_LARGE);
   const content = Buffer.from(text, 'base64');
-  if (content.length === 0) throw new ApiError(400, 'Document is empty');
+  if (content.length === 0) throw new ApiError(400, 'Document must not be empty');
   return content;
 }
 
@@ -73,18 +82,24 @@ function parseRetention(value: unknown): string | undefined {
 }
 
 function parseFilename(value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
+  // As in Notify's API, only an absent (or null) filename means none; "" has no extension and is refused below.
+  if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new ApiError(400, '`filename` must be a string');
   if ([...value].length > MAX_FILENAME_LENGTH) {
     throw new ApiError(400, `\`filename\` cannot be longer than ${MAX_FILENAME_LENGTH} characters`);
   }
-  if (CONTROL_CHARACTERS.test(value)) {
-    throw new ApiError(400, '`filename` cannot contain control characters');
+  if (FORBIDDEN_IN_FILENAME.test(value)) {
+    throw new ApiError(
+      400,
+      '`filename` cannot contain control characters or invisible formatting characters (such as bidirectional text controls or line separators)',
+    );
   }
-  const extension = filenameExtension(value);
-  if (!value.includes('.') || extension === undefined) {
+  if (LONE_SURROGATE.test(value)) throw new ApiError(400, '`filename` must be valid Unicode text');
+  if (!value.includes('.')) {
     throw new ApiError(400, '`filename` must end with a file extension. For example, filename.csv');
   }
+  // Notify's wording for every extension it does not know, an empty one ("name.") included.
+  const extension = filenameExtension(value) ?? '';
   if (!Object.hasOwn(MIMETYPE_BY_EXTENSION, extension)) {
     throw new ApiError(
       400,

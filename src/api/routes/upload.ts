@@ -1,14 +1,15 @@
 import { hash } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { generateKey } from '../../common/base64url.js';
 import { makeAuthCheck } from '../auth.js';
 import { checkFile } from '../checks/file-checks.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension } from '../documents.js';
 import { directFileUrl, recipientUrl } from '../links.js';
+import { ApiError } from '../errors.js';
 import { uuidParam } from '../params.js';
-import { parseUploadBody } from './upload-body.js';
+import { FILE_TOO_LARGE, parseUploadBody } from './upload-body.js';
 
 /** Notify's argon2id parameters (OWASP): 15 MiB, 2 passes, 1 lane, 16-byte hash. */
 export const ARGON2_OPTIONS = {
@@ -22,6 +23,13 @@ export const ARGON2_OPTIONS = {
 export async function uploadRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const checkAuth = makeAuthCheck(ctx.config.authTokens, ctx.serviceForToken);
   const bodyLimit = ctx.config.limits.maxContentLength;
+
+  // A body over MAX_CONTENT_LENGTH gets Notify's message for these routes; everything else goes on to the
+  // app's error handler (an error thrown here is handled by the parent's).
+  app.setErrorHandler((error: FastifyError) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new ApiError(413, FILE_TOO_LARGE);
+    throw error;
+  });
 
   // The service id and the token are checked before the (large) body is read.
   const guard = async (request: { params: unknown; headers: { authorization?: string } }): Promise<void> => {
