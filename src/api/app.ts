@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { ServicesFile } from '../directory/services-file.js';
-import { serializeError } from '../common/logging.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
 import {
@@ -163,7 +162,9 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
         ? error.statusCode
         : 500;
     if (status >= 500) {
-      request.log.error({ err: serializeError(error) }, 'request failed');
+      // The logger's `err` serializer keeps the message, code and stack; handing it an already serialized
+      // object would make it log "[object Object]".
+      request.log.error({ err: error }, 'request failed');
       return reply
         .code(status)
         .send({ error: status === 503 ? 'Service unavailable' : 'Internal server error' });
