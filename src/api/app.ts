@@ -5,12 +5,11 @@ import Fastify, {
   type FastifyPluginAsync,
   type FastifyReply,
 } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { ServicesFile } from '../directory/services-file.js';
-import { serializeError } from '../common/logging.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
 import {
@@ -24,6 +23,7 @@ import { ApiError } from './errors.js';
 import { FileRateLimiter } from './limits/file-limiter.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-limiter.js';
+import { firstConnection, openRedis } from './redis.js';
 import { documentRoutes } from './routes/documents.js';
 import { statusRoutes } from './routes/status.js';
 import { uploadRoutes } from './routes/upload.js';
@@ -78,10 +78,8 @@ function clientMessage(error: FastifyError, status: number): string {
 export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<FastifyInstance> {
   const { logger } = deps;
   const ownedRedis = !deps.redis && config.redis.enabled && (!deps.rateLimiter || !deps.checkCache);
-  const redis =
-    deps.redis ??
-    (ownedRedis ? new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined);
-  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  const redis = deps.redis ?? (ownedRedis ? openRedis(config.redis.url, logger) : undefined);
+  if (ownedRedis && redis) await firstConnection(redis);
 
   const serviceDirectory: ServiceDirectoryOptions | undefined =
     deps.serviceDirectory ??
@@ -163,7 +161,9 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
         ? error.statusCode
         : 500;
     if (status >= 500) {
-      request.log.error({ err: serializeError(error) }, 'request failed');
+      // The logger's `err` serializer keeps the message, code and stack; handing it an already serialized
+      // object would make it log "[object Object]".
+      request.log.error({ err: error }, 'request failed');
       return reply
         .code(status)
         .send({ error: status === 503 ? 'Service unavailable' : 'Internal server error' });

@@ -18,7 +18,10 @@ export function servedMimetype(metadata: DocumentMetadata): string {
   return (fromName !== undefined ? MIMETYPE_BY_EXTENSION[fromName] : undefined) ?? metadata.mimetype;
 }
 
-/** The metadata of a readable document, or the SPEC 4 error: 404 missing/wrong key, 403 blocked, 410 expired. */
+/**
+ * The metadata of a readable document, or the SPEC 4 error: 404 missing/wrong key, 403 blocked, 410 expired.
+ * Reads only: nothing is changed or deleted.
+ */
 export async function loadDocument(
   ctx: ApiContext,
   serviceId: string,
@@ -34,12 +37,8 @@ export async function loadDocument(
   }
   if (metadata.blocked) throw new ApiError(403, 'Access to the document has been blocked');
   if (isExpired(metadata, ctx.now())) {
-    await ctx.store.delete(serviceId, documentId).catch((error: unknown) => {
-      ctx.logger.warn(
-        { err: error, service_id: serviceId, document_id: documentId },
-        'could not delete expired document',
-      );
-    });
+    // Never deleted here: one wrong expiry reading (S3 sent a past `Expiration` under load) must not lose a
+    // live document. Deleting is purge's job and the bucket lifecycle's.
     throw new ApiError(410, 'The document is no longer available');
   }
   return metadata;

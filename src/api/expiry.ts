@@ -1,36 +1,32 @@
 import type { DocumentMetadata } from './store/document-store.js';
 
+/*
+ * The one expiry rule (SPEC 4, Notify's whole-day rule), for every store and for purge. A document's last day
+ * (`available_until`) is the earlier of
+ *   - created-at's date in the UK + 7 × retention weeks days, and
+ *   - the storage's own expiration date (S3 lifecycle `Expiration`, a date in GMT) − 1 day;
+ * it is expired only once that day is before today in the UK, so the day the download page names is served
+ * in full. With neither known, a document has no expiry (Notify then serves it rather than fail every
+ * download during a storage incident).
+ */
+
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 const RETENTION = /^\s*(\d{1,3})\s+weeks?\s*$/i;
 export const MAX_RETENTION_WEEKS = 78;
 
-/** Weeks from Notify's "N weeks" form (1–78), or undefined when it is not that. */
-export function parseRetentionWeeks(value: string): number | undefined {
-  const match = RETENTION.exec(value);
+/** What expiry depends on. */
+export type ExpiryFacts = Pick<DocumentMetadata, 'createdAt' | 'retentionPeriod' | 'storageExpiresAt'>;
+
+/**
+ * Weeks from Notify's "N weeks" form (1–78), or undefined when it is not that: the one parser, for what a
+ * sender asks for and for what a store holds.
+ */
+export function parseRetentionWeeks(value: string | undefined): number | undefined {
+  const match = value === undefined ? null : RETENTION.exec(value);
   if (!match) return undefined;
   const weeks = Number(match[1]);
   return weeks >= 1 && weeks <= MAX_RETENTION_WEEKS ? weeks : undefined;
-}
-
-/**
- * SPEC 4: the earlier of created-at + retention and the storage's own expiration date minus a day. Undefined
- * when neither is known (a document Notify wrote without tags, in a bucket without a lifecycle rule).
- */
-export function effectiveExpiry(metadata: DocumentMetadata): Date | undefined {
-  const candidates: number[] = [];
-  const weeks = parseRetentionWeeks(metadata.retentionPeriod);
-  if (weeks !== undefined && !Number.isNaN(metadata.createdAt.getTime())) {
-    candidates.push(metadata.createdAt.getTime() + weeks * 7 * DAY_MS);
-  }
-  if (metadata.storageExpiresAt && !Number.isNaN(metadata.storageExpiresAt.getTime())) {
-    candidates.push(metadata.storageExpiresAt.getTime() - DAY_MS);
-  }
-  return candidates.length === 0 ? undefined : new Date(Math.min(...candidates));
-}
-
-export function isExpired(metadata: DocumentMetadata, now: Date): boolean {
-  const expiry = effectiveExpiry(metadata);
-  return expiry !== undefined && expiry.getTime() <= now.getTime();
 }
 
 // 'en-CA' formats as YYYY-MM-DD.
@@ -40,19 +36,45 @@ const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
   month: '2-digit',
   day: '2-digit',
 });
-// Formatting with a time zone is slow next to the rest of a check; expiries repeat, so remember recent ones.
-const formatted = new Map<number, string>();
+// Formatting with a time zone costs more than the rest of a check. UK offsets are whole hours, so the date is
+// the same for every instant of one minute: remember recent minutes (creation times and "now" repeat).
+const ukDates = new Map<number, string>();
 
-/** `available_until` as the check endpoint gives it: the expiry's calendar date in the UK, YYYY-MM-DD. */
-export function availableUntil(metadata: DocumentMetadata): string | null {
-  const expiry = effectiveExpiry(metadata);
-  if (!expiry) return null;
-  const time = expiry.getTime();
-  let date = formatted.get(time);
+/** The calendar date of `instant` in the UK (Europe/London), YYYY-MM-DD. */
+export function ukDate(instant: Date): string {
+  const minute = Math.floor(instant.getTime() / MINUTE_MS);
+  let date = ukDates.get(minute);
   if (date === undefined) {
-    date = LONDON_DATE.format(expiry);
-    if (formatted.size >= 10_000) formatted.clear();
-    formatted.set(time, date);
+    date = LONDON_DATE.format(instant);
+    if (ukDates.size >= 10_000) ukDates.clear();
+    ukDates.set(minute, date);
   }
   return date;
+}
+
+/** YYYY-MM-DD plus (or minus) whole days, as calendar dates (no time zone involved). */
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+function isValid(date: Date | undefined): date is Date {
+  return date !== undefined && !Number.isNaN(date.getTime());
+}
+
+/** The last day the document is served (YYYY-MM-DD), or null when nothing says it expires. */
+export function availableUntil(facts: ExpiryFacts): string | null {
+  let last: string | null = null;
+  const weeks = parseRetentionWeeks(facts.retentionPeriod);
+  if (weeks !== undefined && isValid(facts.createdAt)) last = addDays(ukDate(facts.createdAt), weeks * 7);
+  if (isValid(facts.storageExpiresAt)) {
+    const storageLast = addDays(facts.storageExpiresAt.toISOString().slice(0, 10), -1);
+    if (last === null || storageLast < last) last = storageLast;
+  }
+  return last;
+}
+
+/** Expired once its last day is before today in the UK. */
+export function isExpired(facts: ExpiryFacts, now: Date): boolean {
+  const last = availableUntil(facts);
+  return last !== null && last < ukDate(now);
 }

@@ -315,7 +315,7 @@ describe('check', () => {
     );
   });
 
-  it('403 when blocked (everywhere), 410 when expired, and an expired document is deleted', async () => {
+  it('403 when blocked (everywhere), 410 when expired (and a read deletes nothing)', async () => {
     const blocked = await stored({ hashedRecipientEmail: NOTIFY_HASH });
     await store.setBlocked(SERVICE_ID, blocked.documentId, true);
     expect((await fetch(checkUrl(blocked.directFileUrl))).status).toBe(403);
@@ -329,7 +329,7 @@ describe('check', () => {
     const response = await fetch(checkUrl(expired.directFileUrl));
     expect(response.status).toBe(410);
     expect(await response.json()).toEqual({ error: 'The document is no longer available' });
-    expect((await fetch(checkUrl(expired.directFileUrl))).status).toBe(404);
+    expect((await fetch(checkUrl(expired.directFileUrl))).status).toBe(410);
   });
 });
 

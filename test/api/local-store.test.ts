@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { hkdfSha256, LocalDocumentStore } from '../../src/api/store/local-store.
 import { contentFor, keyFor, SERVICE, SIZE } from './fixtures/put-loop.js';
 
 const SID = '00000000-1111-2222-3333-444444444444';
+const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -92,6 +93,89 @@ describe('local encrypted store', () => {
       expect(file.includes(key)).toBe(false);
       expect(file.includes(key.toString('base64url'))).toBe(false);
     }
+  });
+
+  it('seals the filename and email hash under the key; only what purge and block need is in the clear', async () => {
+    const store = new LocalDocumentStore({ root });
+    const filename = 'Secret-Filename-Marker ✓.pdf';
+    const { documentId, key } = await putOne(store, Buffer.from('x'), {
+      filename,
+      hashedRecipientEmail: NOTIFY_HASH,
+      createdAt: new Date('2026-11-01T09:00:00Z'),
+      retentionPeriod: '3 weeks',
+    });
+    const text = await readFile(join(root, SID, `${documentId}.meta`), 'utf8');
+    for (const secret of ['Secret-Filename-Marker', 'argon2', NOTIFY_HASH.slice(-22), 'filename', 'Email']) {
+      expect(text).not.toContain(secret);
+    }
+    const stored = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(stored).sort()).toEqual(
+      ['blocked', 'createdAt', 'mimetype', 'retentionPeriod', 'sealed', 'size', 'version'].sort(),
+    );
+    expect(stored).toMatchObject({
+      version: 2,
+      mimetype: 'application/pdf',
+      size: 1,
+      createdAt: '2026-11-01T09:00:00.000Z',
+      retentionPeriod: '3 weeks',
+      blocked: false,
+    });
+    // Without an email hash the sealed part is as long: its length does not tell.
+    const plain = await putOne(store, Buffer.from('x'));
+    const plainStored = JSON.parse(await readFile(join(root, SID, `${plain.documentId}.meta`), 'utf8')) as {
+      sealed: string;
+    };
+    expect(plainStored.sealed.length).toBe((stored.sealed as string).length);
+
+    expect(await store.getMetadata(SID, documentId, key)).toMatchObject({
+      filename,
+      hashedRecipientEmail: NOTIFY_HASH,
+    });
+    // Block without the key keeps the sealed part intact.
+    await store.setBlocked(SID, documentId, true);
+    expect(await store.getMetadata(SID, documentId, key)).toMatchObject({ filename, blocked: true });
+    // Another document's sealed part does not open here.
+    await writeFile(
+      join(root, SID, `${documentId}.meta`),
+      JSON.stringify({ ...stored, sealed: plainStored.sealed }),
+    );
+    await expect(store.getMetadata(SID, documentId, key)).rejects.toThrow(DocumentNotFoundError);
+  });
+
+  it('reads a store written before metadata was sealed (version 1): read, block, purge', async () => {
+    const v1Root = await mkdtemp(join(tmpdir(), 'dd-local-v1-'));
+    await cp(join(import.meta.dirname, 'fixtures', 'local-store-v1'), v1Root, { recursive: true });
+    const store = new LocalDocumentStore({ root: v1Root });
+    const v1 = {
+      documentId: '0f6c1b8e-5d2a-4e37-9b1c-7a8d9e0f1a2b',
+      key: Buffer.from('q6mxqGDzv5ZjRiHXCqRQbxBWmH3JEnCdzzXlFNDKIyA', 'base64url'),
+    };
+    const expected = {
+      mimetype: 'application/pdf',
+      size: 45,
+      filename: 'Old – store.pdf',
+      hashedRecipientEmail: NOTIFY_HASH,
+      createdAt: new Date('2026-11-20T10:00:00Z'),
+      retentionPeriod: '78 weeks',
+      blocked: false,
+    };
+    expect(await store.getMetadata(SID, v1.documentId, v1.key)).toEqual(expected);
+    const opened = await store.open(SID, v1.documentId, v1.key);
+    expect((await readAll(opened.body)).toString()).toBe('%PDF-1.4\nwritten by the v1 local store\n%%EOF\n');
+    await expect(store.getMetadata(SID, v1.documentId, randomBytes(32))).rejects.toThrow(
+      DocumentNotFoundError,
+    );
+    await store.setBlocked(SID, v1.documentId, true);
+    expect(await store.getMetadata(SID, v1.documentId, v1.key)).toEqual({ ...expected, blocked: true });
+    // New documents beside it are written sealed.
+    const fresh = await putOne(store, Buffer.from('new'), { filename: 'new.pdf' });
+    const freshMeta = JSON.parse(await readFile(join(v1Root, SID, `${fresh.documentId}.meta`), 'utf8')) as {
+      version: number;
+    };
+    expect(freshMeta.version).toBe(2);
+    expect(await store.purgeExpired(new Date('2028-06-01T00:00:00Z'))).toBe(2);
+    expect(await store.purgeExpired(new Date('2026-12-01T00:00:00Z'))).toBe(0);
+    await rm(v1Root, { recursive: true, force: true });
   });
 
   it('serves byte ranges, decrypting only what is asked', async () => {

@@ -1,11 +1,9 @@
 import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { cookieValues } from '../../src/api/routes/documents.js';
-import { availableUntil, effectiveExpiry, isExpired, parseRetentionWeeks } from '../../src/api/expiry.js';
 import { contentDisposition, parseRange } from '../../src/api/http.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
 import { hash } from '@node-rs/argon2';
-import type { DocumentMetadata } from '../../src/api/store/document-store.js';
 
 const NOTIFY_VECTOR = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 
@@ -19,44 +17,6 @@ describe('argon2id', () => {
     const made = await hash('someone@example.com', ARGON2_OPTIONS);
     expect(made).toMatch(/^\$argon2id\$v=19\$m=15360,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{22}$/);
     expect(await verify(made, 'someone@example.com')).toBe(true);
-  });
-});
-
-describe('expiry', () => {
-  const base: DocumentMetadata = {
-    mimetype: 'application/pdf',
-    size: 1,
-    createdAt: new Date('2024-01-01T10:00:00Z'),
-    retentionPeriod: '2 weeks',
-    blocked: false,
-  };
-
-  it('parses "N weeks" from 1 to 78', () => {
-    expect(parseRetentionWeeks('1 week')).toBe(1);
-    expect(parseRetentionWeeks('78 weeks')).toBe(78);
-    expect(parseRetentionWeeks(' 26 Weeks ')).toBe(26);
-    for (const bad of ['0 weeks', '79 weeks', 'weeks', '1 month', '-1 weeks', '1.5 weeks', '']) {
-      expect(parseRetentionWeeks(bad)).toBeUndefined();
-    }
-  });
-
-  it('is the earlier of created-at + retention and storage expiry minus a day', () => {
-    expect(effectiveExpiry(base)?.toISOString()).toBe('2024-01-15T10:00:00.000Z');
-    const withStorage = { ...base, storageExpiresAt: new Date('2024-01-10T00:00:00Z') };
-    expect(effectiveExpiry(withStorage)?.toISOString()).toBe('2024-01-09T00:00:00.000Z');
-    expect(availableUntil(withStorage)).toBe('2024-01-09');
-    expect(effectiveExpiry({ ...base, retentionPeriod: 'unknown' })).toBeUndefined();
-    expect(availableUntil({ ...base, retentionPeriod: 'unknown' })).toBeNull();
-  });
-
-  it('gives available_until as the date in the UK', () => {
-    const summer = { ...base, createdAt: new Date('2024-06-01T23:30:00Z'), retentionPeriod: '1 week' };
-    expect(availableUntil(summer)).toBe('2024-06-09'); // 00:30 BST
-  });
-
-  it('says when a document has expired', () => {
-    expect(isExpired(base, new Date('2024-01-15T09:59:59Z'))).toBe(false);
-    expect(isExpired(base, new Date('2024-01-15T10:00:00Z'))).toBe(true);
   });
 });
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -51,6 +52,41 @@ async function parallelAttempts(bases: string[], path: string, key: string, atte
   return { statuses, ok: count(200), limited: count(429), other: attempts - count(200) - count(429) };
 }
 
+/**
+ * SPEC 4: strangers without the key (random keys on the real document, random documents) get cheap 403s that
+ * neither use up the recipient's attempts nor leave state (`stateCount` reads what the limiter keeps); attempts
+ * with the right key still count, up to the limit of 5 the API runs with.
+ */
+async function strangersCannotLockOut(baseUrl: string, stateCount: () => Promise<number>): Promise<void> {
+  const { authenticateUrl, key } = await emailProtectedDocument(baseUrl);
+  const attempt = async (path: string, attemptKey: string, email = 'person@example.com') =>
+    (
+      await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ key: attemptKey, email_address: email }),
+      })
+    ).status;
+  const randomKey = () => randomBytes(32).toString('base64url');
+  const strangers = await Promise.all([
+    ...Array.from({ length: 60 }, () => attempt(authenticateUrl, randomKey())),
+    ...Array.from({ length: 60 }, () =>
+      attempt(`/services/${SERVICE_ID}/documents/${randomUUID()}/authenticate`, randomKey()),
+    ),
+  ]);
+  expect(new Set(strangers)).toEqual(new Set([403]));
+  expect(await stateCount()).toBe(0);
+
+  expect(await attempt(authenticateUrl, key)).toBe(200);
+  expect(await stateCount()).toBe(1);
+  for (let i = 0; i < 4; i++)
+    expect(await attempt(authenticateUrl, key, 'someone.else@example.com')).toBe(403);
+  expect(await attempt(authenticateUrl, key)).toBe(429);
+  // A stranger is still answered 403 (not 429) and still adds nothing.
+  expect(await attempt(authenticateUrl, randomKey())).toBe(403);
+  expect(await stateCount()).toBe(1);
+}
+
 describe('file rate limiter (no Redis)', () => {
   let root: string;
   beforeAll(async () => {
@@ -98,6 +134,19 @@ describe('file rate limiter (no Redis)', () => {
     expect(await limiter.purge(Date.now() + 10_000)).toBeGreaterThanOrEqual(1);
     expect((await limiter.consume('old')).allowed).toBe(true);
   });
+});
+
+describe('authenticate attempts without the key (no Redis)', () => {
+  it('do not count and create no folder under DATA_DIR/rate-limits', async () => {
+    const api = await startApi({ DOCUMENT_AUTHENTICATION_RATE_LIMIT: '5' });
+    try {
+      const folders = async () =>
+        (await readdir(join(api.dataDir, 'rate-limits')).catch(() => [] as string[])).length;
+      await strangersCannotLockOut(api.url, folders);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
 });
 
 describe('rate limit across worker processes without Redis', () => {
@@ -220,6 +269,26 @@ describe('rate limit with Redis', () => {
     }
     expect(await (await check(second)).json()).toEqual({ mimetype: 'application/pdf' });
   });
+
+  it('does not count attempts without the key, and keeps no Redis key for them', async () => {
+    const api = await startApi({
+      REDIS_ENABLED: 'true',
+      REDIS_URL: redis.url,
+      DOCUMENT_AUTHENTICATION_RATE_LIMIT: '5',
+    });
+    const client = new Redis(redis.url);
+    try {
+      const before = await client.keys('document-download:authenticate:*');
+      await strangersCannotLockOut(
+        api.url,
+        async () =>
+          (await client.keys('document-download:authenticate:*')).filter((k) => !before.includes(k)).length,
+      );
+    } finally {
+      client.disconnect();
+      await api.close();
+    }
+  }, 60_000);
 
   it('refuses authentication (503 JSON) while Redis is down, rather than not counting', async () => {
     const { authenticateUrl, key } = await emailProtectedDocument((apis[0] as RunningApi).url);

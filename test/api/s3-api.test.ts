@@ -192,13 +192,20 @@ describe('document API with the S3 store', () => {
     expect((await fetch(documentUrl(documentId, key))).status).toBe(403);
   });
 
-  it('answers 410 for a document past its retention, and removes it from S3', async () => {
+  it('answers 410 for a document past its retention and leaves it in S3 (deleting is purge’s job)', async () => {
     const { documentId, key, objectKey } = await putLikeNotify({
       content: pdf('old'),
       mimetype: 'application/pdf',
       tagging: 'created-at=2020-01-01T10%3A00%3A00%2B00%3A00&retention-period=1+weeks',
     });
     expect((await fetch(documentUrl(documentId, key, '/check'))).status).toBe(410);
+    expect((await fetch(documentUrl(documentId, key))).status).toBe(410);
+    expect((await fetch(documentUrl(documentId, key, '/check'))).status).toBe(410);
+    const tags = await store.client.send(
+      new GetObjectTaggingCommand({ Bucket: store.bucket, Key: objectKey }),
+    );
+    expect(tags.TagSet?.length).toBeGreaterThan(0);
+    expect(await store.purgeExpired(new Date())).toBeGreaterThanOrEqual(1);
     await expect(
       store.client.send(new GetObjectTaggingCommand({ Bucket: store.bucket, Key: objectKey })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });

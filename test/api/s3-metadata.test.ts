@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveExpiryDate, isExpired } from '../../src/api/store/s3-expiry.js';
+import { parseRetentionWeeks } from '../../src/api/expiry.js';
 import {
   encodeTagging,
   escapeFilename,
@@ -8,7 +8,6 @@ import {
   normaliseRetentionPeriod,
   parseCreatedAt,
   parseExpirationHeader,
-  retentionWeeks,
   unescapeFilename,
 } from '../../src/api/store/s3-metadata.js';
 
@@ -88,10 +87,8 @@ describe('tags', () => {
     expect(normaliseRetentionPeriod('2+weeks')).toBe('2 weeks');
     expect(normaliseRetentionPeriod('26 weeks')).toBe('26 weeks');
     expect(normaliseRetentionPeriod(undefined)).toBe('');
-    expect(retentionWeeks('78 weeks')).toBe(78);
-    expect(retentionWeeks('1 week')).toBe(1);
-    expect(retentionWeeks('')).toBeUndefined();
-    expect(retentionWeeks('two weeks')).toBeUndefined();
+    expect(parseRetentionWeeks(normaliseRetentionPeriod('78+weeks'))).toBe(78);
+    expect(parseRetentionWeeks(normaliseRetentionPeriod(undefined))).toBeUndefined();
   });
 
   it('treats blocked=true/yes in any case as blocked, anything else as not', () => {
@@ -118,32 +115,5 @@ describe('the Expiration header', () => {
     expect(parseExpirationHeader('rule-id="x"')).toBeUndefined();
     expect(parseExpirationHeader('expiry-date="Fri, 01 May 2020 00:00:00 BST"')).toBeUndefined();
     expect(parseExpirationHeader('expiry-date="soon"')).toBeUndefined();
-  });
-});
-
-describe('effective expiry (Notify: earlier of created-at + retention and storage expiry − 1 day)', () => {
-  const createdAt = new Date('2024-05-01T23:30:00Z');
-
-  it('uses created-at date + 7 × weeks', () => {
-    expect(effectiveExpiryDate({ createdAt, retentionPeriod: '2 weeks' })).toBe('2024-05-15');
-  });
-
-  it('uses the storage expiry minus a day when that is earlier', () => {
-    const storageExpiresAt = new Date('2024-05-10T00:00:00Z');
-    expect(effectiveExpiryDate({ createdAt, retentionPeriod: '2 weeks', storageExpiresAt })).toBe(
-      '2024-05-09',
-    );
-    expect(effectiveExpiryDate({ createdAt, retentionPeriod: '', storageExpiresAt })).toBe('2024-05-09');
-  });
-
-  it('is unknown without a retention period or a storage expiry', () => {
-    expect(effectiveExpiryDate({ createdAt, retentionPeriod: '' })).toBeUndefined();
-    expect(isExpired({ createdAt, retentionPeriod: '' }, new Date('2099-01-01T00:00:00Z'))).toBe(false);
-  });
-
-  it('still serves on the last day and expires the day after', () => {
-    const metadata = { createdAt, retentionPeriod: '1 weeks' };
-    expect(isExpired(metadata, new Date('2024-05-08T23:59:59Z'))).toBe(false);
-    expect(isExpired(metadata, new Date('2024-05-09T00:00:00Z'))).toBe(true);
   });
 });

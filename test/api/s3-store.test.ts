@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableUntil } from '../../src/api/expiry.js';
 import { DocumentNotFoundError, type NewDocument } from '../../src/api/store/document-store.js';
-import { effectiveExpiryDate } from '../../src/api/store/s3-expiry.js';
 import { S3StoreError, createS3Store, type S3DocumentStore } from '../../src/api/store/s3-store.js';
 import { startRgw, type RunningRgw } from '../helpers/rgw.js';
 
@@ -155,7 +155,7 @@ describe('S3 store with SSE-C on radosgw', () => {
       retentionPeriod: '4 weeks',
       blocked: false,
     });
-    expect(effectiveExpiryDate(metadata)).toBe('2025-04-01');
+    expect(availableUntil(metadata)).toBe('2025-04-01');
     expect(await verify(metadata.hashedRecipientEmail as string, 'test@example.com')).toBe(true);
     const opened = await store.open(serviceId, documentId, key);
     expect(await readAll(opened.body)).toEqual(PDF);
@@ -379,7 +379,7 @@ describe('S3 store with SSE-C on radosgw', () => {
       expect(expires.getTime()).toBeLessThanOrEqual(before + 4 * 86_400_000 + 60_000);
       // The storage expiry (minus Notify's day of margin) wins over 78 weeks of retention.
       const lastDay = new Date(expires.getTime() - 86_400_000).toISOString().slice(0, 10);
-      expect(effectiveExpiryDate(metadata)).toBe(lastDay);
+      expect(availableUntil(metadata)).toBe(lastDay);
 
       const opened = await lifecycleStore.open(doc.serviceId, doc.documentId, doc.key);
       opened.body.destroy();

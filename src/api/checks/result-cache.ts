@@ -39,7 +39,11 @@ export class MemoryCheckResultCache implements CheckResultCache {
   }
 }
 
-/** Shared by every process and replica. A Redis failure is a cache miss, never a failed request. */
+/**
+ * Shared by every process and replica. A Redis failure is a cache miss, never a failed request, and never a
+ * wait: while the connection is not ready nothing is asked (a client that queues commands offline would hold
+ * the upload until it gives up).
+ */
 export class RedisCheckResultCache implements CheckResultCache {
   constructor(
     private readonly redis: Redis,
@@ -47,6 +51,7 @@ export class RedisCheckResultCache implements CheckResultCache {
   ) {}
 
   async get(key: string): Promise<CheckResult | undefined> {
+    if (this.redis.status !== 'ready') return undefined;
     try {
       const raw = await this.redis.get(this.prefix + key);
       return raw === null ? undefined : (JSON.parse(raw) as CheckResult);
@@ -56,6 +61,7 @@ export class RedisCheckResultCache implements CheckResultCache {
   }
 
   async set(key: string, value: CheckResult, ttlSeconds: number): Promise<void> {
+    if (this.redis.status !== 'ready') return;
     try {
       await this.redis.set(this.prefix + key, JSON.stringify(value), 'EX', ttlSeconds);
     } catch {

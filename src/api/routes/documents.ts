@@ -144,6 +144,18 @@ export async function documentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       }
       const email = stripAndRemoveObscureWhitespace(rawEmail).toLowerCase();
 
+      // The key is checked first: only attempts that hold it count against the recipient's limit, so a
+      // stranger guessing keys cannot lock them out, and leaves no counter behind (SPEC 4).
+      let metadata;
+      try {
+        metadata = await loadDocument(ctx, serviceId, documentId, key);
+      } catch (error) {
+        // A missing document or wrong key fails authentication, as in Notify's API.
+        if (error instanceof ApiError && error.statusCode === 404)
+          throw new ApiError(403, 'Authentication failure');
+        throw error;
+      }
+
       let decision;
       try {
         decision = await ctx.rateLimiter.consume(`${serviceId}/${documentId}`);
@@ -154,16 +166,6 @@ export async function documentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
       }
       if (!decision.allowed) {
         throw tooManyAttempts(config.rateLimit, decision.retryAfterSeconds);
-      }
-
-      let metadata;
-      try {
-        metadata = await loadDocument(ctx, serviceId, documentId, key);
-      } catch (error) {
-        // A missing document or wrong key fails authentication, as in Notify's API.
-        if (error instanceof ApiError && error.statusCode === 404)
-          throw new ApiError(403, 'Authentication failure');
-        throw error;
       }
       const hashed = metadata.hashedRecipientEmail;
       let verified = false;

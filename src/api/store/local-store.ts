@@ -17,7 +17,9 @@ import {
 /*
  * Local encrypted files. For each document, in `{root}/{service_id}/`:
  *   {document_id}.data   header + AES-256-GCM chunks (the content)
- *   {document_id}.meta   JSON metadata (what S3 would keep as metadata and tags)
+ *   {document_id}.meta   JSON metadata: in the clear only what purge and block need without the key (mimetype,
+ *                        size, created-at, retention period, blocked); the filename and the recipient's email
+ *                        hash sealed under the document's key (`sealed`), like the content
  *
  * Header (84 bytes): "DDLS" | version u8 | 3 reserved | chunk size u32 | plaintext size u64 | salt[32] | MAC[32].
  * From the link key, HKDF-SHA256 (salt, info naming the document) derives an encryption key and a MAC key. The
@@ -26,6 +28,11 @@ import {
  * 0^4 || u64(i) and additional data header[0..52) || final-flag, so chunks cannot be reordered, dropped,
  * truncated or moved to another document. Reads decrypt one chunk at a time (constant memory) and a byte range
  * only touches the chunks it covers.
+ *
+ * Metadata version 2 (written now): `sealed` is base64url(nonce[12] || AES-256-GCM(JSON, padded to at least 768
+ * bytes) || tag[16]) under a third key from the same HKDF, with the data header's authenticated bytes as
+ * additional data, so it opens only with the link key and only beside its own data file. Version 1 (written
+ * before) held the filename and hash in the clear; it is still read, and ages out with its documents.
  *
  * Writes go to temporary files that are fsynced, then renamed into place, data first and metadata last: the
  * metadata file is the commit point, so a crash at any moment leaves the whole document or nothing readable.
@@ -41,16 +48,28 @@ const TAG_BYTES = 16;
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
-interface StoredMetadata {
-  version: 1;
+// Sealed metadata is padded to at least this (a 100-character filename and an email hash fit), then to multiples
+// of SEALED_PADDING, so its length says neither whether there is an email hash nor how long the filename is.
+const SEALED_MIN_BYTES = 768;
+const SEALED_PADDING = 256;
+
+/** Readable without the key. */
+interface ClearMetadata {
   mimetype: string;
   size: number;
-  filename?: string;
-  hashedRecipientEmail?: string;
   createdAt: string;
   retentionPeriod: string;
   blocked: boolean;
 }
+
+/** Only for whoever holds the key. */
+interface SealedFields {
+  filename?: string;
+  hashedRecipientEmail?: string;
+}
+
+type StoredMetadata =
+  (ClearMetadata & SealedFields & { version: 1 }) | (ClearMetadata & { version: 2; sealed: string });
 
 interface Header {
   chunkBytes: number;
@@ -61,6 +80,7 @@ interface Header {
 interface Keys {
   encryption: Buffer;
   mac: Buffer;
+  metadata: Buffer;
 }
 
 export interface LocalStoreOptions {
@@ -110,17 +130,20 @@ export class LocalDocumentStore implements DocumentStore {
       parts.push(sealChunk(keys, authenticated, index, index === chunks - 1, plain));
     }
 
-    const stored: StoredMetadata = {
-      version: 1,
-      mimetype: metadata.mimetype,
-      size: content.length,
+    const sealedFields: SealedFields = {
       ...(metadata.filename !== undefined ? { filename: metadata.filename } : {}),
       ...(metadata.hashedRecipientEmail !== undefined
         ? { hashedRecipientEmail: metadata.hashedRecipientEmail }
         : {}),
+    };
+    const stored: StoredMetadata = {
+      version: 2,
+      mimetype: metadata.mimetype,
+      size: content.length,
       createdAt: metadata.createdAt.toISOString(),
       retentionPeriod: metadata.retentionPeriod,
       blocked: false,
+      sealed: sealFields(keys, authenticated, sealedFields),
     };
 
     const suffix = randomBytes(6).toString('hex');
@@ -190,7 +213,7 @@ export class LocalDocumentStore implements DocumentStore {
         if (name.endsWith('.meta')) {
           const documentId = name.slice(0, -5);
           const stored = await this.readMeta(serviceId, documentId).catch(() => undefined);
-          if (stored && isExpired(toMetadata(stored), now)) {
+          if (stored && isExpired(expiryFacts(stored), now)) {
             await this.delete(serviceId, documentId);
             purged++;
           }
@@ -284,7 +307,18 @@ export class LocalDocumentStore implements DocumentStore {
       authenticated: Buffer.from(authenticated),
     };
     if (header.chunkBytes === 0) throw notFound();
-    const metadata = toMetadata({ ...stored, size: header.size });
+    let sealed: SealedFields;
+    if (stored.version === 1) sealed = stored;
+    else if (stored.version === 2) {
+      const opened = openFields(keys, authenticated, stored.sealed);
+      // A metadata file that is not this data file's (moved or altered) opens nothing.
+      if (!opened) throw notFound();
+      sealed = opened;
+    } else
+      throw new Error(
+        `unknown local store metadata version ${String((stored as { version?: unknown }).version)}`,
+      );
+    const metadata = toMetadata({ ...stored, size: header.size }, sealed);
     return { metadata, header, keys };
   }
 
@@ -299,18 +333,58 @@ export class LocalDocumentStore implements DocumentStore {
   }
 }
 
-function toMetadata(stored: StoredMetadata): DocumentMetadata {
+function toMetadata(stored: ClearMetadata, sealed: SealedFields): DocumentMetadata {
   return {
     mimetype: stored.mimetype,
     size: stored.size,
-    ...(stored.filename !== undefined ? { filename: stored.filename } : {}),
-    ...(stored.hashedRecipientEmail !== undefined
-      ? { hashedRecipientEmail: stored.hashedRecipientEmail }
+    ...(typeof sealed.filename === 'string' ? { filename: sealed.filename } : {}),
+    ...(typeof sealed.hashedRecipientEmail === 'string'
+      ? { hashedRecipientEmail: sealed.hashedRecipientEmail }
       : {}),
     createdAt: new Date(stored.createdAt),
     retentionPeriod: stored.retentionPeriod,
     blocked: stored.blocked === true,
   };
+}
+
+/** What purge needs, from the clear part alone. */
+function expiryFacts(stored: ClearMetadata): { createdAt: Date; retentionPeriod: string } {
+  return { createdAt: new Date(stored.createdAt), retentionPeriod: stored.retentionPeriod };
+}
+
+function sealFields(keys: Keys, authenticated: Buffer, fields: SealedFields): string {
+  const json = JSON.stringify(fields);
+  // Padded with spaces, which JSON ignores.
+  const length = Math.max(
+    SEALED_MIN_BYTES,
+    Math.ceil(Buffer.byteLength(json) / SEALED_PADDING) * SEALED_PADDING,
+  );
+  const plain = Buffer.alloc(length, ' ');
+  plain.write(json);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keys.metadata, iv);
+  cipher.setAAD(authenticated);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+function openFields(keys: Keys, authenticated: Buffer, sealed: unknown): SealedFields | undefined {
+  if (typeof sealed !== 'string') return undefined;
+  const raw = Buffer.from(sealed, 'base64url');
+  if (raw.length < 12 + TAG_BYTES) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keys.metadata, raw.subarray(0, 12));
+    decipher.setAAD(authenticated);
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(raw.subarray(12, raw.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+    const fields = JSON.parse(plain.toString('utf8')) as unknown;
+    return typeof fields === 'object' && fields !== null ? (fields as SealedFields) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkId(id: string): void {
@@ -326,8 +400,10 @@ function deriveKeys(key: Buffer, salt: Buffer, serviceId: string, documentId: st
   const info = Buffer.from(
     `document-download local-store v1 ${serviceId.toLowerCase()}/${documentId.toLowerCase()}`,
   );
-  const okm = hkdfSha256(key, salt, info, 64);
-  return { encryption: okm.subarray(0, 32), mac: okm.subarray(32) };
+  // HKDF output is a prefix stream: the first 64 bytes are what version 1 derived, so old data files still open;
+  // the next 32 seal the metadata.
+  const okm = hkdfSha256(key, salt, info, 96);
+  return { encryption: okm.subarray(0, 32), mac: okm.subarray(32, 64), metadata: okm.subarray(64) };
 }
 
 /**

@@ -117,12 +117,6 @@ export function normaliseRetentionPeriod(value: string | undefined): string {
   return value.replace(/\+/g, ' ').trim();
 }
 
-/** The number of weeks in a `"N weeks"` retention period, or undefined when it is absent or not in that form. */
-export function retentionWeeks(retentionPeriod: string): number | undefined {
-  const match = /^(\d{1,4}) weeks?$/.exec(retentionPeriod.trim());
-  return match ? Number(match[1]) : undefined;
-}
-
 /** `created-at` as Notify writes it: UTC, whole seconds, `+00:00` offset. */
 export function formatCreatedAt(date: Date): string {
   return `${date.toISOString().slice(0, 19)}+00:00`;

@@ -23,7 +23,7 @@ import {
   type NewDocument,
   type OpenedDocument,
 } from './document-store.js';
-import { isExpired } from './s3-expiry.js';
+import { isExpired } from '../expiry.js';
 import {
   encodeTagging,
   escapeFilename,
@@ -377,9 +377,9 @@ export class S3DocumentStore implements DocumentStore {
   }
 
   /**
-   * Lists the whole bucket and deletes every document whose tags say it expired before `now`'s date (created-at,
-   * or the object's last-modified time, + retention-period). The storage's own lifecycle expiry cannot be read
-   * here — HEAD needs each document's key — but then the storage deletes those objects itself.
+   * Lists the whole bucket and deletes every document whose tags say it expired (the rule in expiry.ts, from
+   * created-at — or the object's last-modified time — and retention-period). The storage's own lifecycle expiry
+   * cannot be read here — HEAD needs each document's key — but then the storage deletes those objects itself.
    */
   async purgeExpired(now: Date): Promise<number> {
     let deleted = 0;
