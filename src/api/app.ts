@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logging.js';
 import { registerServiceDirectoryRoutes, type ServiceDirectoryOptions } from '../directory/routes.js';
 import { ServicesFile } from '../directory/services-file.js';
+import { edgeServerOptions, type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
 import {
@@ -59,6 +60,11 @@ const FASTIFY_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   FST_ERR_BAD_URL: 'Malformed URL',
   FST_ERR_ASYNC_CONSTRAINT: 'Bad request',
 };
+
+const jsonErrorAnswer: ErrorAnswerer = ({ message }) => ({
+  headers: { 'Content-Type': 'application/json; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+  body: JSON.stringify({ error: message }),
+});
 
 /** The message a client gets for an error: ours as written, Fastify's as fixed text, nothing internal. */
 function clientMessage(error: FastifyError, status: number): string {
@@ -122,16 +128,8 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     bodyLimit: config.limits.maxContentLength,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
-    // Requests Node's HTTP parser cannot read (bad request line, junk headers) still get a JSON answer.
-    clientErrorHandler: (error, socket) => {
-      if ((error as { code?: string }).code === 'ECONNRESET' || !socket.writable) return;
-      const tooLarge = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify({ error: tooLarge ? 'Request headers are too large' : 'Bad request' });
-      socket.end(
-        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    },
+    // Requests answered before or outside routing (parser errors, no Host, CONNECT...) get a JSON answer too.
+    ...edgeServerOptions(jsonErrorAnswer, logger),
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).code(400).send({ error: clientMessage(error, 400) });
     },
@@ -150,6 +148,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
   });
+  registerEdgeAnswers(app, jsonErrorAnswer);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (reply.sent) return reply;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { redactSecrets } from './redact.js';
+import { loggablePath, loggableQueryNames } from './redact.js';
 import { responseTraceHeaders, type Trace, traceFromHeaders } from './tracing.js';
 
 declare module 'fastify' {
@@ -69,6 +69,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       controller.abort(new DeadlineExceededError(`no answer within ${options.timeoutMs} ms`));
       if (!reply.sent) {
         request.log.warn({ timeoutMs: options.timeoutMs }, 'request deadline exceeded');
+        // A client still sending its body would otherwise keep the connection while Node reads the rest.
+        reply.header('connection', 'close');
         options.onTimeout(request, reply);
       }
     }, options.timeoutMs);
@@ -90,16 +92,19 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const state = states.get(request);
     clearTimeout(state?.timer);
     const durationMs = state ? Number(process.hrtime.bigint() - state.started) / 1e6 : undefined;
-    const url = redactSecrets(request.url);
+    // The request target itself is never logged: a key or an email can hide in it in too many spellings.
+    const path = loggablePath(request.url);
+    const query = loggableQueryNames(request.url);
     request.log.info(
       {
         method: request.method,
-        url,
+        path,
+        ...(query.length > 0 ? { query } : {}),
         status: reply.statusCode,
         durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10,
       },
       // The route pattern (no ids, no query) when there is one.
-      `${request.method} ${request.routeOptions.url ?? url.split('?')[0]} ${reply.statusCode}`,
+      `${request.method} ${request.routeOptions.url ?? path} ${reply.statusCode}`,
     );
     done();
   });

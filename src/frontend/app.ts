@@ -10,10 +10,11 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { edgeServerOptions, type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
 import type { Logger } from '../common/logging.js';
 import { paths } from '../common/paths.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
-import { newCspNonce, securityHeaders } from '../common/security-headers.js';
+import { newCspNonce, PAGE_CACHE_CONTROL, securityHeaders } from '../common/security-headers.js';
 import { DocumentApiClient } from './clients/document-api.js';
 import { ServiceDirectoryClient } from './clients/service-directory.js';
 import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
@@ -38,9 +39,23 @@ const FORM_BODY_LIMIT = 16 * 1024;
 
 /** The recipient web app, ready to listen (or to be handed to the server runtime). */
 export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps): Promise<FastifyInstance> {
+  const render = createRenderer(deps.assets ?? loadAssetUrls());
+  // Requests answered before or outside routing (parser errors, no Host, CONNECT...) get the error page too.
+  const errorPage: ErrorAnswerer = ({ status }) => {
+    const cspNonce = newCspNonce();
+    return {
+      headers: {
+        ...securityHeaders(cspNonce),
+        'Cache-Control': PAGE_CACHE_CONTROL,
+        'Content-Type': 'text/html; charset=utf-8',
+      },
+      body: render('errors/bad-request.njk', { reason: badRequestReason(status), cspNonce }),
+    };
+  };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     ...requestContextServerOptions(),
+    ...edgeServerOptions(errorPage, deps.logger),
     bodyLimit: FORM_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Undecodable paths and over-long ids are answered before any hook runs: give them the page treatment.
@@ -49,7 +64,6 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
       return sendPage(reply, render, 404, 'errors/404.njk');
     },
   });
-  const render = createRenderer(deps.assets ?? loadAssetUrls());
   const now = deps.now ?? (() => new Date());
 
   const serviceDirectory = new JsonUpstream(
@@ -77,6 +91,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     timeoutMs: config.requestTimeoutMs,
     onTimeout: (_request, reply) => void sendPage(reply, render, 504, 'errors/500.njk'),
   });
+  registerEdgeAnswers(app, errorPage);
 
   await app.register(fastifyCookie, { secret: config.secretKey });
   await app.register(fastifyCsrfProtection, {
@@ -141,7 +156,12 @@ function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
 
 function badRequestReason(status: number): string {
   switch (status) {
+    case 405:
+      return 'That kind of request is not supported.';
+    case 408:
+      return 'What you sent took too long to arrive.';
     case 413:
+    case 431:
       return 'What you sent was too large.';
     case 415:
       return 'What you sent was not a form we recognise.';

@@ -7,13 +7,9 @@ export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 export type WorkerMessage =
   | { type: 'dd:heartbeat' }
   | { type: 'dd:listening'; port: number }
-  | { type: 'dd:metrics-request'; id: number }
   | { type: 'dd:metrics-report'; id: number; metrics: MetricsJson };
 
-export type PrimaryMessage =
-  | { type: 'dd:shutdown' }
-  | { type: 'dd:metrics-collect'; id: number }
-  | { type: 'dd:metrics-response'; id: number; text: string; contentType: string };
+export type PrimaryMessage = { type: 'dd:shutdown' } | { type: 'dd:metrics-collect'; id: number };
 
 function isMessage(value: unknown): value is { type: string } {
   return (

@@ -2,11 +2,12 @@ import cluster from 'node:cluster';
 import type { FastifyPluginAsync } from 'fastify';
 import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isPrimaryMessage, type MetricsJson, type WorkerMessage } from './messages.js';
+import type { MetricsExposition } from './metrics-server.js';
 
 /**
- * Prometheus metrics. Each worker records into its own registry; `/metrics`, answered by whichever worker the
- * request reaches, asks the primary, which collects every worker's registry over IPC, adds its own (worker
- * restarts) and answers with the sum. Outside a cluster (tests, one process) `/metrics` is the local registry.
+ * Prometheus metrics. Each worker records into its own registry; the primary's metrics listener
+ * (METRICS_PORT, see metrics-server.ts) collects every worker's registry over IPC, adds its own (worker
+ * restarts) and answers with the sum. The apps' public ports do not serve metrics.
  * Labels never hold a URL: routes are the route pattern (`/d/:service/:document`), so no key reaches a label.
  */
 export const workerRegistry = new Registry();
@@ -52,16 +53,11 @@ export function startUpstreamTimer(upstream: string): (status: number | 'timeout
   return (status) => observeUpstream(upstream, status, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-export interface MetricsPluginOptions {
-  /** Where the metrics are served; default `/metrics`. */
-  path?: string;
-}
-
 /**
- * Fastify plugin: counts and times every response by route pattern and status, and serves `/metrics`.
+ * Fastify plugin: counts and times every response by route pattern and status.
  * Register it in the app builder before routes are added: `await app.register(metricsPlugin)`.
  */
-export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, options) => {
+export const metricsPlugin: FastifyPluginAsync = async (app) => {
   if (!defaultMetricsStarted) {
     defaultMetricsStarted = true;
     collectDefaultMetrics({ register: workerRegistry });
@@ -75,59 +71,22 @@ export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (ap
     httpRequests.inc(labels);
     httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get(options.path ?? '/metrics', { logLevel: 'warn' }, async (_request, reply) => {
-    const { text, contentType } = await gatherMetrics();
-    return reply.header('content-type', contentType).header('cache-control', 'no-store').send(text);
-  });
 };
 // Like fastify-plugin: the hooks apply to the app the plugin is registered on, not only inside the plugin.
 (metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
 (metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'metrics';
 
-interface Gathered {
-  text: string;
-  contentType: string;
-}
-
-const pendingAnswers = new Map<number, (answer: Gathered) => void>();
-let nextRequestId = 0;
 let workerListenerAdded = false;
 
-/** This process's metrics, or the whole cluster's when this is a worker whose primary answers. */
-export async function gatherMetrics(): Promise<Gathered> {
-  const send = process.send?.bind(process);
-  if (!cluster.isWorker || !send || !process.connected) {
-    return { text: await workerRegistry.metrics(), contentType: workerRegistry.contentType };
-  }
-  listenInWorker();
-  const id = nextRequestId++;
-  return new Promise<Gathered>((resolve) => {
-    const fallback = setTimeout(async () => {
-      pendingAnswers.delete(id);
-      resolve({ text: await workerRegistry.metrics(), contentType: workerRegistry.contentType });
-    }, 5000);
-    pendingAnswers.set(id, (answer) => {
-      clearTimeout(fallback);
-      resolve(answer);
-    });
-    send({ type: 'dd:metrics-request', id } satisfies WorkerMessage);
-  });
-}
-
-/** In a worker: answers the primary's collection requests and receives its aggregated answers. */
+/** In a worker: answers the primary's collection requests with this worker's registry. */
 export function listenInWorker(): void {
   if (workerListenerAdded || !cluster.isWorker) return;
   workerListenerAdded = true;
   process.on('message', (message: unknown) => {
-    if (!isPrimaryMessage(message)) return;
-    if (message.type === 'dd:metrics-collect') {
+    if (isPrimaryMessage(message) && message.type === 'dd:metrics-collect') {
       void workerRegistry.getMetricsAsJSON().then((metrics) => {
         process.send?.({ type: 'dd:metrics-report', id: message.id, metrics } satisfies WorkerMessage);
       });
-    } else if (message.type === 'dd:metrics-response') {
-      const answer = pendingAnswers.get(message.id);
-      pendingAnswers.delete(message.id);
-      answer?.({ text: message.text, contentType: message.contentType });
     }
   });
 }
@@ -146,7 +105,10 @@ export function createPrimaryMetrics(restarts: Record<'exit' | 'blocked', number
 }
 
 /** Sums the workers' reports and the primary's registry into one exposition. */
-export async function aggregateMetrics(reports: MetricsJson[], primary: Registry): Promise<Gathered> {
+export async function aggregateMetrics(
+  reports: MetricsJson[],
+  primary: Registry,
+): Promise<MetricsExposition> {
   const aggregated = AggregatorRegistry.aggregate([...reports, await primary.getMetricsAsJSON()]);
   return { text: await aggregated.metrics(), contentType: aggregated.contentType };
 }

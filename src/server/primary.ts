@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../common/logging.js';
 import { isWorkerMessage, type MetricsJson, type PrimaryMessage } from './messages.js';
+import { serveMetrics } from './metrics-server.js';
 import type { ServerSettings } from './settings.js';
 
 interface WorkerState {
@@ -94,11 +95,6 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
           );
         }
         break;
-      case 'dd:metrics-request':
-        void collectMetrics().then((answer) =>
-          send(worker, { type: 'dd:metrics-response', id: message.id, ...answer }),
-        );
-        break;
       case 'dd:metrics-report':
         metricsReports.get(message.id)?.(worker.id, message.metrics);
         break;
@@ -131,6 +127,8 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
       return aggregateMetrics(reports, primary);
     });
   }
+
+  if (settings.metrics) serveMetrics(settings.metrics, collectMetrics, log);
 
   cluster.on('exit', (worker, code, signal) => {
     const state = workers.get(worker.id);

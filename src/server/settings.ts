@@ -18,7 +18,11 @@ export interface ServerSettings {
   workerConnections: number;
   /** Idle keep-alive timeout (gunicorn `keepalive`) → server.keepAliveTimeout. */
   keepAliveMs: number;
-  /** Always longer than keep-alive, so an idle keep-alive connection is never cut by it. */
+  /**
+   * Time for a request's headers to arrive, from its first byte (or from the connection's start), whatever
+   * the keep-alive timeout: a client dripping its headers is cut off with a 408. Idle keep-alive connections
+   * are not timed by it.
+   */
   headersTimeoutMs: number;
   /** Time to receive a whole request: headers, then a body for at most the request deadline. */
   receiveTimeoutMs: number;
@@ -29,6 +33,8 @@ export interface ServerSettings {
   /** How often a worker tells the primary it is alive. */
   heartbeatIntervalMs: number;
   logLevel: string;
+  /** Where the primary serves the whole cluster's Prometheus metrics; off the public port. No port: not served. */
+  metrics?: { port: number; host: string };
 }
 
 export const SERVER_DEFAULTS = {
@@ -36,6 +42,7 @@ export const SERVER_DEFAULTS = {
   workerConnections: 1000,
   keepAliveSeconds: 90,
   requestTimeoutSeconds: 30,
+  headersTimeoutSeconds: 15,
 } as const;
 
 /**
@@ -45,7 +52,10 @@ export const SERVER_DEFAULTS = {
 export function loadServerSettings(env: Env, app: ServedAppConfig): ServerSettings {
   const keepAliveMs =
     integerVariable(env, 'KEEPALIVE_SECONDS', SERVER_DEFAULTS.keepAliveSeconds, { min: 1 }) * 1000;
-  const headersTimeoutMs = keepAliveMs + 5000;
+  const headersTimeoutMs =
+    integerVariable(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', SERVER_DEFAULTS.headersTimeoutSeconds, { min: 1 }) *
+    1000;
+  const metricsPort = env.METRICS_PORT ? integerVariable(env, 'METRICS_PORT', 0, { min: 1 }) : undefined;
   const gracefulTimeoutMs =
     integerVariable(env, 'GRACEFUL_TIMEOUT_SECONDS', Math.ceil(app.requestTimeoutMs / 1000), { min: 0 }) *
     1000;
@@ -63,5 +73,6 @@ export function loadServerSettings(env: Env, app: ServedAppConfig): ServerSettin
     gracefulTimeoutMs,
     heartbeatIntervalMs: Math.min(1000, Math.max(100, Math.floor(app.requestTimeoutMs / 4))),
     logLevel: app.logLevel,
+    ...(metricsPort ? { metrics: { port: metricsPort, host: env.METRICS_HOST || '127.0.0.1' } } : {}),
   };
 }

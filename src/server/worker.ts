@@ -31,6 +31,8 @@ export function applyServerSettings(app: ServableApp, settings: ServerSettings):
   server.keepAliveTimeout = settings.keepAliveMs;
   server.headersTimeout = settings.headersTimeoutMs;
   server.requestTimeout = settings.receiveTimeoutMs;
+  // Node checks both timers this often (read when the server starts listening); its default is 30 s.
+  (server as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1000;
   server.maxConnections = settings.workerConnections;
 }
 

@@ -11,6 +11,8 @@ export type LogLine = Record<string, unknown> & { event?: string; message?: stri
 export interface RunningServer {
   child: ChildProcess;
   port: number;
+  /** Where the primary serves the cluster's metrics (METRICS_PORT). */
+  metricsPort: number;
   logs: LogLine[];
   stderr: () => string;
   /** Resolves with the first log line (already seen or future) that matches. */
@@ -27,6 +29,7 @@ export async function startServer(
   { waitForWorkers = true } = {},
 ): Promise<RunningServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: {
       ...process.env,
@@ -34,6 +37,7 @@ export async function startServer(
       HOST: '127.0.0.1',
       WEB_CONCURRENCY: '2',
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,6 +95,7 @@ export async function startServer(
   const server: RunningServer = {
     child,
     port,
+    metricsPort,
     logs,
     stderr: () => errText,
     waitForLog,

@@ -36,7 +36,7 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     const { pids } = await reachAllWorkers(running.port, 2);
     expect(pids.size).toBe(2);
     expect(pids.has(victim)).toBe(false);
-    const metrics = await get(running.port, '/metrics');
+    const metrics = await get(running.metricsPort, '/metrics');
     expect(metrics.body).toMatch(/^worker_restarts_total\{reason="exit"\} 1$/m);
   });
 
@@ -82,7 +82,7 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     expect(isRunning(log.worker_pid as number)).toBe(false);
     expect((await get(running.port, '/_status')).status).toBe(200);
     expect(startedWorkers(running)).toHaveLength(3);
-    expect((await get(running.port, '/metrics')).body).toMatch(
+    expect((await get(running.metricsPort, '/metrics')).body).toMatch(
       /^worker_restarts_total\{reason="blocked"\} 1$/m,
     );
   });
@@ -131,7 +131,7 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
       expect(took).toBeLessThan(2500);
       await sleep(200);
       expect(upstreamClosed).toBe(1);
-      const metrics = (await get(running.port, '/metrics')).body;
+      const metrics = (await get(running.metricsPort, '/metrics')).body;
       expect(metrics).toMatch(
         /upstream_request_duration_seconds_count\{upstream="fixture-upstream",status="timeout"\} 1/,
       );
@@ -185,7 +185,7 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     running = await startServer({});
     const { pids, requests } = await reachAllWorkers(running.port, 2);
     expect(pids.size).toBe(2); // both workers counted some
-    const metrics = (await get(running.port, '/metrics')).body;
+    const metrics = (await get(running.metricsPort, '/metrics')).body;
     expect(metrics).toMatch(
       new RegExp(`^http_requests_total\\{method="GET",route="/slow",status="200"\\} ${requests}$`, 'm'),
     );

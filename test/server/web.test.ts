@@ -48,7 +48,7 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     expect(stylesheet.status).toBe(200);
     expect(stylesheet.headers['content-type']).toMatch(/^text\/css/);
 
-    const metrics = (await get(running.port, '/metrics')).body;
+    const metrics = (await get(running.metricsPort, '/metrics')).body;
     expect(metrics).toMatch(
       /^http_requests_total\{method="GET",route="\/d\/:service\/:document",status="200"\} 1$/m,
     );

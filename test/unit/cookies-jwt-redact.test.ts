@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signNotifyToken, verifyNotifyToken } from '../../src/common/jwt.js';
-import { redactSecrets } from '../../src/common/redact.js';
+import { loggablePath, loggableQueryNames, redactSecrets } from '../../src/common/redact.js';
 import { accessCookieDomain, accessCookiePath } from '../../src/frontend/cookies.js';
 
 describe('access cookie scope', () => {
@@ -63,5 +63,34 @@ describe('log redaction', () => {
     expect(redacted).not.toContain('user%40example.com');
     expect(redacted).not.toContain('eyJhbGciOi');
     expect(redacted).toContain('?key=REDACTED&x=1');
+  });
+});
+
+describe('what an access log line keeps of a request target', () => {
+  const KEY = 'aOq0QX2yrcvUnqvmeF8kuKvM0Uz7u3oj3X8tSxsCGeU';
+
+  it('keeps ids, words and file names in the path, and masks any segment that could hold a secret', () => {
+    expect(loggablePath('/d/Oo5uHAtSTX2cHl8KKzwsXg/nxssPU5fSmuMfQ4fKjwsXQ?key=x')).toBe(
+      '/d/Oo5uHAtSTX2cHl8KKzwsXg/nxssPU5fSmuMfQ4fKjwsXQ',
+    );
+    expect(loggablePath('/services/00000000-1111-2222-3333-444444444444/documents/a.pdf')).toBe(
+      '/services/00000000-1111-2222-3333-444444444444/documents/a.pdf',
+    );
+    expect(loggablePath(`/d/s/d/${KEY}`)).toBe('/d/s/d/*');
+    expect(loggablePath(`/d/s/d%3Fkey%3D${KEY}`)).toBe('/d/s/*');
+    expect(loggablePath(`/d/s/d&key=${KEY}`)).toBe('/d/s/*');
+    expect(loggablePath('/someone@example.com')).toBe('/*');
+    expect(loggablePath(`/x#${KEY}`)).toBe('/x');
+    expect(loggablePath(`/${'a/'.repeat(400)}`).length).toBeLessThanOrEqual(301);
+  });
+
+  it('keeps the names the apps read however they are encoded, and calls every other name "other"', () => {
+    expect(loggableQueryNames('/d/s/d')).toEqual([]);
+    expect(loggableQueryNames('/d/s/d?')).toEqual([]);
+    expect(loggableQueryNames(`/d?key=${KEY}`)).toEqual(['key']);
+    expect(loggableQueryNames(`/d?k%65y=${KEY}&%6B%65%79=1`)).toEqual(['key', 'key']);
+    expect(loggableQueryNames(`/d?${KEY}&key%3D${KEY}&x=1;key=${KEY}`)).toEqual(['other', 'other', 'other']);
+    expect(loggableQueryNames('/d?someone@example.com&%E0%A4%A=1')).toEqual(['other', 'other']);
+    expect(loggableQueryNames(`/d?x=1#key=${KEY}`)).toEqual(['other']);
   });
 });
