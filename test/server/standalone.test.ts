@@ -16,14 +16,17 @@ async function stdoutClosed(server: RunningServer): Promise<void> {
   if (!stdout.closed) await new Promise((resolve) => stdout.once('close', resolve));
 }
 
+/** Child processes other than tsx's esbuild service (there when the tests run under tsx). */
 function childProcesses(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number),
-  );
+  return readdirSync(`/proc/${pid}/task`)
+    .flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    )
+    .filter((child) => readFileSync(`/proc/${child}/comm`, 'utf8').trim() !== 'esbuild');
 }
 
 describe('WEB_CONCURRENCY=1 (one process, no primary)', { timeout: 120_000 }, () => {
