@@ -6,8 +6,9 @@ set -euo pipefail
 container_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CONTAINERS_CONF="$container_root/docker/containers.conf"
 
-# Node and npm in the locally made base image follow the host's Node major line.
-export NODE_VERSION=${NODE_VERSION:-20.20.2}
+# Node and npm in the locally made base image: the current LTS line, as the official node:24-bookworm-slim
+# image (the Dockerfile's default BASE) carries; the host may run an older Node.
+export NODE_VERSION=${NODE_VERSION:-24.22.3}
 export NPM_VERSION=${NPM_VERSION:-11.19.1}
 export BASE_IMAGE=${BASE_IMAGE:-localhost/node:${NODE_VERSION}-bookworm-slim}
 export IMAGE=${IMAGE:-document-download-frontend}

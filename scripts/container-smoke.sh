@@ -131,7 +131,12 @@ done
 users=$(podman top "$container" user args | awk 'NR > 1 && /node/ { print $1 }' | sort -u)
 node_processes=$(podman top "$container" user args | awk 'NR > 1 && /node/' | wc -l)
 check "the server runs as notify, never root (users: ${users//$'\n'/ })" test "$users" = notify
-check "a primary and 10 workers run ($node_processes node processes)" test "$node_processes" -eq 11
+cpus=$(podman exec "$container" nproc)
+check "a primary and one worker per CPU run ($node_processes node processes, $cpus CPUs)" \
+  test "$node_processes" -eq $((cpus > 1 ? cpus + 1 : 1))
+check "the image runs Node 24 ($(podman exec "$container" node --version))" \
+  grep -q '^v24\.' < <(podman exec "$container" node --version)
+check "the compile cache is in the image" podman exec "$container" test -d /home/vcap/app/.node-compile-cache
 logs=$(podman logs "$container" 2>&1)
 check "logs are JSON lines with the app name" grep -q '"app":"document-download-frontend"' <<<"$logs"
 check "the key never reaches a log line" lacks "${landing#*key=}" "$logs"
@@ -155,6 +160,20 @@ check "no dev dependencies in the image" lacks '^dev:' "$inventory"
 check "code is read-only and data/ writable for notify" lacks '^(writable|readonly):' "$inventory"
 check "the version file holds the commit" grep -q '"git_commit":"[0-9a-f]\{40\}"' <<<"$inventory"
 
+# A CPU limit (as --cpus or a Kubernetes limit sets the cgroup quota) decides the default: one process, no primary.
+limited=$(podman run -d --init --network host --cpus 1 -e PORT="$((port + 1))" -e NOTIFY_ENVIRONMENT=production \
+  -e API_HOST_NAME="$directory_url" -e ADMIN_CLIENT_SECRET=container-smoke-secret \
+  -e SECRET_KEY=container-smoke-secret-key -e DOCUMENT_DOWNLOAD_API_HOST_NAME=http://download.example.gov.uk \
+  "$production" web)
+for _ in $(seq 300); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((port + 1))/_status")" = 200 ] && break
+  sleep 0.1
+done
+limited_processes=$(podman top "$limited" args | awk 'NR > 1 && /node/' | wc -l)
+check "with --cpus 1 one process serves alone ($limited_processes node processes)" test "$limited_processes" -eq 1
+check "  and answers /_status" test "$(curl -s "http://127.0.0.1:$((port + 1))/_status")" = '{"status":"ok"}'
+podman rm -f "$limited" >/dev/null
+
 custom=$(podman run --rm "$production" node -e 'console.log(JSON.stringify(process.argv.slice(1)))' \
   'two words' '$HOME' '*' 2>&1)
 check "a custom command runs with its arguments intact" \
@@ -173,8 +192,8 @@ check "podman stop ends it within 3 s (${stop_ms} ms), exit code $exit_code" \
 check "the stop is logged" grep -q '"event":"server_stopped"' < <(podman logs "$container" 2>&1)
 
 if [ -z "${SKIP_TEST_IMAGE:-}" ]; then
-  check "the test image runs the unit tests" \
-    quietly podman run --rm --network host "$IMAGE:test" npx vitest run test/unit
+  check "the test image runs the unit and HTTP tests on Node 24" \
+    quietly podman run --rm --network host "$IMAGE:test" npx vitest run test/unit test/frontend test/server
 fi
 
 echo

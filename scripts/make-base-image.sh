@@ -3,7 +3,7 @@
 # container registry: a Debian bookworm minbase root (debootstrap), Node and npm from the npm registry's own
 # packages, and the host's CA bundle (npm's HTTPS goes through it). Does nothing when the image already exists.
 #
-#   scripts/make-base-image.sh            # makes $BASE_IMAGE (default localhost/node:20.20.2-bookworm-slim)
+#   scripts/make-base-image.sh            # makes $BASE_IMAGE (default localhost/node:24.22.3-bookworm-slim)
 #   FORCE=1 scripts/make-base-image.sh    # makes it again
 set -euo pipefail
 # shellcheck source=scripts/container-env.sh

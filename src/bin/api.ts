@@ -1,14 +1,17 @@
 // `entrypoint.sh api`: the document API under the production server runtime (primary + workers).
-import { buildApi } from '../api/app.js';
+// The app is imported in the workers only (dynamically): the primary reads the configuration and forks.
 import { loadApiConfig } from '../api/config.js';
-import { metricsPlugin } from '../server/metrics.js';
 import { runServer } from '../server/run.js';
-import { storeFromConfig } from '../system.js';
 
 await runServer({
   name: 'document-download-api',
   loadConfig: loadApiConfig,
   async build(config, { logger }) {
+    const [{ buildApi }, { metricsPlugin }, { storeFromConfig }] = await Promise.all([
+      import('../api/app.js'),
+      import('../server/metrics.js'),
+      import('../system.js'),
+    ]);
     return buildApi(config, { logger, store: storeFromConfig(config), plugins: [metricsPlugin] });
   },
 });

@@ -33,20 +33,29 @@ export function loadOrExit<C extends ServedAppConfig>(
 
 /**
  * Entry point of a served app. In the primary process: validates the configuration once (one clear line and
- * exit code 2 on a problem) and forks the workers. In a worker: builds the app and serves.
+ * exit code 2 on a problem) and forks the workers. In a worker: builds the app and serves. With one worker
+ * (WEB_CONCURRENCY=1) there is no primary: the process builds the app and serves alone.
  */
 export async function runServer<C extends ServedAppConfig>(
   spec: ServedApp<C>,
   env: Env = process.env,
 ): Promise<void> {
   const { config, settings } = loadOrExit(spec, env);
-  if (cluster.isPrimary) {
-    // The primary writes few lines and exits right after its last: synchronous writes keep them all, in order.
-    const destination = pino.destination({ dest: 1, sync: true });
-    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination });
+  // The primary writes few lines and exits right after its last: synchronous writes keep them all, in order.
+  const syncLogger = () =>
+    createLogger({
+      app: spec.name,
+      level: settings.logLevel,
+      destination: pino.destination({ dest: 1, sync: true }),
+    });
+  if (cluster.isPrimary && settings.workers === 1) {
+    const logger = createLogger({ app: spec.name, level: settings.logLevel });
+    const { runStandalone } = await import('./standalone.js');
+    await runStandalone(spec.name, () => spec.build(config, { logger }), settings, logger, syncLogger());
+  } else if (cluster.isPrimary) {
     // Each role loads only its own modules: the primary forks its first worker sooner.
     const { runPrimary } = await import('./primary.js');
-    runPrimary(spec.name, settings, logger);
+    runPrimary(spec.name, settings, syncLogger());
   } else {
     const logger = createLogger({ app: spec.name, level: settings.logLevel });
     const { runWorker } = await import('./worker.js');

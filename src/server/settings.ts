@@ -1,4 +1,5 @@
 import { type Env, integerVariable } from '../common/config-error.js';
+import { usableCpus } from './cpus.js';
 
 /** What every app served by this runtime tells it from its own configuration. */
 export interface ServedAppConfig {
@@ -12,7 +13,7 @@ export interface ServedAppConfig {
 export interface ServerSettings {
   port: number;
   host: string;
-  /** Worker processes sharing the port (gunicorn `workers`). */
+  /** Worker processes sharing the port (gunicorn `workers`); 1 means one process serving alone, no primary. */
   workers: number;
   /** Concurrent connections one worker accepts (gunicorn `worker_connections`) → server.maxConnections. */
   workerConnections: number;
@@ -38,7 +39,9 @@ export interface ServerSettings {
 }
 
 export const SERVER_DEFAULTS = {
+  /** The seed's `workers`: the most workers started by default (fewer when fewer CPUs are usable). */
   workers: 10,
+  /** The seed's `worker_connections`: with its 10 workers, 10 × 1000 connections in all. */
   workerConnections: 1000,
   keepAliveSeconds: 90,
   requestTimeoutSeconds: 30,
@@ -46,10 +49,24 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /**
- * Reads the process-model settings. The port, deadline and log level come from the app's own configuration
- * (PORT, HTTP_SERVE_TIMEOUT_SECONDS, LOG_LEVEL), so each is read and validated in one place.
+ * Default worker count: one per CPU the process may use (Node serves asynchronously, so more workers than
+ * CPUs only share them), at most the seed's 10.
  */
-export function loadServerSettings(env: Env, app: ServedAppConfig): ServerSettings {
+export function defaultWorkers(cpus: number): number {
+  return Math.max(1, Math.min(SERVER_DEFAULTS.workers, cpus));
+}
+
+/** Default connections per worker: the seed's total capacity (10 × 1000) shared by however many workers run. */
+export function defaultWorkerConnections(workers: number): number {
+  return Math.ceil((SERVER_DEFAULTS.workers * SERVER_DEFAULTS.workerConnections) / workers);
+}
+
+/**
+ * Reads the process-model settings. The port, deadline and log level come from the app's own configuration
+ * (PORT, HTTP_SERVE_TIMEOUT_SECONDS, LOG_LEVEL), so each is read and validated in one place. `cpus` is how
+ * many CPUs the process may use (affinity and cgroup quota), read from the system unless given.
+ */
+export function loadServerSettings(env: Env, app: ServedAppConfig, cpus = usableCpus()): ServerSettings {
   const keepAliveMs =
     integerVariable(env, 'KEEPALIVE_SECONDS', SERVER_DEFAULTS.keepAliveSeconds, { min: 1 }) * 1000;
   const headersTimeoutMs =
@@ -59,11 +76,12 @@ export function loadServerSettings(env: Env, app: ServedAppConfig): ServerSettin
   const gracefulTimeoutMs =
     integerVariable(env, 'GRACEFUL_TIMEOUT_SECONDS', Math.ceil(app.requestTimeoutMs / 1000), { min: 0 }) *
     1000;
+  const workers = integerVariable(env, 'WEB_CONCURRENCY', defaultWorkers(cpus), { min: 1 });
   return {
     port: app.port,
     host: env.HOST || '0.0.0.0',
-    workers: integerVariable(env, 'WEB_CONCURRENCY', SERVER_DEFAULTS.workers, { min: 1 }),
-    workerConnections: integerVariable(env, 'WORKER_CONNECTIONS', SERVER_DEFAULTS.workerConnections, {
+    workers,
+    workerConnections: integerVariable(env, 'WORKER_CONNECTIONS', defaultWorkerConnections(workers), {
       min: 1,
     }),
     keepAliveMs,

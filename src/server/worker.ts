@@ -39,16 +39,21 @@ export function applyServerSettings(app: ServableApp, settings: ServerSettings):
 /**
  * One worker: heartbeats to the primary from the first moment (so a blocked event loop shows), builds the
  * app, applies the server settings, listens on the shared port, and drains gracefully when the primary says so
- * (or when the primary is gone). Signals sent to the whole process group are left to the primary.
+ * (or when the primary is gone). Signals sent to the whole process group are left to the primary; a
+ * `standalone` worker (WEB_CONCURRENCY=1, no primary) drains on SIGTERM/SIGINT itself.
  */
 export async function runWorker(
   build: () => Promise<ServableApp>,
   settings: ServerSettings,
   logger: Logger,
+  { standalone = false } = {},
 ): Promise<void> {
   const heartbeat = setInterval(() => sendToPrimary({ type: 'dd:heartbeat' }), settings.heartbeatIntervalMs);
   listenInWorker();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const stops = standalone && signal !== 'SIGHUP';
+    process.on(signal, stops ? () => void drain(signal) : () => undefined);
+  }
 
   // Until the app listens, a stop has nothing to wait for.
   let drain = (reason: string): Promise<void> => {
