@@ -34,7 +34,14 @@ const STATIC_HEADERS: Readonly<Record<string, string>> = {
 
 export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate';
 
-/** Every header SPEC 3.3 puts on every response, with the CSP built around this response's nonce. */
+/**
+ * Every header SPEC 3.3 puts on every response, with the CSP built around this response's nonce. That
+ * includes `Cache-Control: no-store…`: only the fingerprinted static assets replace it with their own.
+ */
 export function securityHeaders(nonce: string): Record<string, string> {
-  return { ...STATIC_HEADERS, 'Content-Security-Policy': contentSecurityPolicy(nonce) };
+  return {
+    ...STATIC_HEADERS,
+    'Content-Security-Policy': contentSecurityPolicy(nonce),
+    'Cache-Control': PAGE_CACHE_CONTROL,
+  };
 }

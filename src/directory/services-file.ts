@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { type Stats, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isUuid } from '../common/base64url.js';
 
@@ -56,58 +56,70 @@ export function parseServicesFile(text: string, source = 'services file'): Servi
 }
 
 /**
- * The services file on disk, re-read when it changes (checked at most once a second), so that
- * `document-download services add` takes effect in running processes without a restart.
+ * The services file on disk, re-read when it changes, so that `document-download services add` takes effect
+ * in running processes without a restart. A hit looks at the file at most once a second; a miss always looks
+ * again before answering, so a service (or upload token) added a moment ago is found at once.
  */
 export class ServicesFile {
   private records: ServiceRecord[] = [];
   private byId = new Map<string, ServiceRecord>();
   private byTokenDigest = new Map<string, ServiceRecord>();
-  private loadedMtimeMs = -1;
+  private loadedVersion = '';
+  /** A version that did not parse: not read again until the file changes once more. */
+  private brokenVersion: string | undefined;
   private checkedAt = 0;
 
   constructor(
     readonly path: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.refresh(true);
+    this.refresh('start');
   }
 
   find(serviceId: string): ServiceRecord | undefined {
-    this.refresh();
-    return this.byId.get(serviceId.toLowerCase());
+    const id = serviceId.toLowerCase();
+    return this.lookUp(() => this.byId.get(id));
   }
 
   list(): readonly ServiceRecord[] {
-    this.refresh();
+    this.refresh('now');
     return this.records;
   }
 
   /** The service a per-service upload token belongs to, if any (looked up by digest, not compared as text). */
   serviceForToken(token: string): ServiceRecord | undefined {
-    this.refresh();
-    return this.byTokenDigest.get(tokenDigest(token));
+    const digest = tokenDigest(token);
+    return this.lookUp(() => this.byTokenDigest.get(digest));
   }
 
-  private refresh(force = false): void {
+  private lookUp(get: () => ServiceRecord | undefined): ServiceRecord | undefined {
+    this.refresh('throttled');
+    const found = get();
+    if (found) return found;
+    this.refresh('now');
+    return get();
+  }
+
+  private refresh(when: 'start' | 'throttled' | 'now'): void {
     const now = this.now();
-    if (!force && now - this.checkedAt < 1000) return;
+    if (when === 'throttled' && now - this.checkedAt < 1000) return;
     this.checkedAt = now;
-    if (!existsSync(this.path)) {
-      this.use([], -1);
+    const version = fileVersion(this.path);
+    if (version === this.loadedVersion || version === this.brokenVersion) return;
+    if (version === '') {
+      this.use([], version);
       return;
     }
-    const mtimeMs = statSync(this.path).mtimeMs;
-    if (mtimeMs === this.loadedMtimeMs) return;
-    // A broken edit keeps the last good list in running processes; start-up (force) reports it.
+    // A broken edit keeps the last good list in running processes; start-up reports it.
     try {
-      this.use(parseServicesFile(readFileSync(this.path, 'utf8'), this.path), mtimeMs);
+      this.use(parseServicesFile(readFileSync(this.path, 'utf8'), this.path), version);
     } catch (error) {
-      if (force) throw error;
+      if (when === 'start') throw error;
+      this.brokenVersion = version;
     }
   }
 
-  private use(records: ServiceRecord[], mtimeMs: number): void {
+  private use(records: ServiceRecord[], version: string): void {
     this.records = records;
     this.byId = new Map(records.map((record) => [record.id, record]));
     this.byTokenDigest = new Map(
@@ -115,8 +127,22 @@ export class ServicesFile {
         (record.upload_tokens ?? []).map((token) => [tokenDigest(token), record] as const),
       ),
     );
-    this.loadedMtimeMs = mtimeMs;
+    this.loadedVersion = version;
   }
+}
+
+/**
+ * What identifies one version of the file ('' when there is none). Every write replaces the file by a rename,
+ * so its inode changes even when two writes land within the same mtime tick.
+ */
+function fileVersion(path: string): string {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return '';
+  }
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
 function tokenDigest(token: string): string {

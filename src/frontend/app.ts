@@ -96,6 +96,8 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   await app.register(fastifyCookie, { secret: config.secretKey });
   await app.register(fastifyCsrfProtection, {
     cookieKey: '_csrf',
+    // Notify's form posts its token as `csrf_token`; only the form field counts, never a header.
+    getToken: (request) => formField(request.body, 'csrf_token'),
     cookieOpts: {
       path: '/',
       sameSite: 'strict',
@@ -104,6 +106,8 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
       secure: config.httpProtocol === 'https',
     },
   });
+  // The confirm form is the only body this app takes: JSON or text is no form (415), whatever it holds.
+  app.removeAllContentTypeParsers();
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT });
   await app.register(fastifyStatic, {
     root: join(paths.staticDir, 'assets'),
@@ -152,6 +156,12 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
 function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
   request.cspNonce = newCspNonce();
   reply.headers(securityHeaders(request.cspNonce));
+}
+
+function formField(body: unknown, name: string): string | undefined {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function badRequestReason(status: number): string {

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PAGE_CACHE_CONTROL } from '../common/security-headers.js';
 import type { Renderer } from './views.js';
 
 declare module 'fastify' {
@@ -8,7 +7,7 @@ declare module 'fastify' {
   }
 }
 
-/** Sends a rendered page with the request's CSP nonce; pages are never cached. */
+/** Sends a rendered page with the request's CSP nonce (its headers, no-store included, are set on arrival). */
 export function sendPage(
   reply: FastifyReply,
   render: Renderer,
@@ -17,11 +16,7 @@ export function sendPage(
   context: Record<string, unknown> = {},
 ): FastifyReply {
   const html = render(template, { ...context, cspNonce: reply.request.cspNonce });
-  return reply
-    .status(status)
-    .header('cache-control', PAGE_CACHE_CONTROL)
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return reply.status(status).type('text/html; charset=utf-8').send(html);
 }
 
 /**

@@ -112,7 +112,7 @@ describe('unavailable files and error pages in Chromium', { timeout: BROWSER_TES
   it('re-renders the form with a "try again" summary when the CSRF token is missing', async () => {
     harness.documentApi.handler = documentApi(200);
     await open(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
-    await page.locator('input[name="_csrf"]').evaluate((input) => input.remove());
+    await page.locator('input[name="csrf_token"]').evaluate((input) => input.remove());
     await page.getByLabel('Email address').fill('recipient@example.com');
     await submitAndWait(() => page.getByRole('button', { name: 'Continue' }).click());
     await checkPage(page, watcher, {

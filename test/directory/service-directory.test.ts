@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -58,6 +58,47 @@ describe('services file', () => {
     expect(file.find(ID)?.name).toBe('Tax');
     expect(file.serviceForToken('token-1')?.id).toBe(ID);
     expect(file.serviceForToken('token-2')).toBeUndefined();
+  });
+});
+
+describe('services file lookups that miss', () => {
+  const OTHER = '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+  const newFile = () => join(mkdtempSync(join(tmpdir(), 'services-')), 'services.json');
+
+  it('look at the file again before saying a service is unknown, however soon after a change', () => {
+    const path = newFile();
+    writeServicesFile(path, [{ id: ID, name: 'Tax', contact_link: '' }]);
+    const file = new ServicesFile(path, () => 0); // the clock never moves: no throttle window ever ends
+    expect(file.find(ID)?.name).toBe('Tax');
+    expect(file.find(OTHER)).toBeUndefined();
+    writeServicesFile(path, [...file.list(), { id: OTHER, name: 'Passports', contact_link: '' }]);
+    expect(file.find(OTHER)?.name).toBe('Passports');
+    writeServicesFile(path, [
+      ...file.list(),
+      { id: '0d2e9b6a-7e4f-4c3a-9f1e-2b8d6c5a4e31', name: 'Third', contact_link: '' },
+    ]);
+    expect(file.find('0D2E9B6A-7E4F-4C3A-9F1E-2B8D6C5A4E31')?.name).toBe('Third');
+  });
+
+  it('find a just-added upload token at once too', () => {
+    const path = newFile();
+    writeServicesFile(path, []);
+    const file = new ServicesFile(path, () => 0);
+    expect(file.serviceForToken('new-token')).toBeUndefined();
+    writeServicesFile(path, [{ id: ID, name: 'Tax', contact_link: '', upload_tokens: ['new-token'] }]);
+    expect(file.serviceForToken('new-token')?.id).toBe(ID);
+  });
+
+  it('keep the last good list while the file is broken, and take the repaired one at once', () => {
+    const path = newFile();
+    writeServicesFile(path, [{ id: ID, name: 'Tax', contact_link: '' }]);
+    const file = new ServicesFile(path, () => 0);
+    writeFileSync(`${path}.tmp`, '{ broken');
+    renameSync(`${path}.tmp`, path);
+    expect(file.find(OTHER)).toBeUndefined();
+    expect(file.find(ID)?.name).toBe('Tax');
+    writeServicesFile(path, [{ id: OTHER, name: 'Passports', contact_link: '' }]);
+    expect(file.find(OTHER)?.name).toBe('Passports');
   });
 });
 

@@ -118,7 +118,7 @@ describe('malformed form posts', () => {
     const response = await harness.fetch(confirm, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
-      body: `_csrf=${session.token}&email_address=${'a'.repeat(100_000)}`,
+      body: `csrf_token=${session.token}&email_address=${'a'.repeat(100_000)}`,
     });
     expect(response.status).toBe(413);
     await expectHtmlClientError(response);
@@ -130,7 +130,7 @@ describe('malformed form posts', () => {
       harness.fetch(confirm, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
-        body: `_csrf=${encodeURIComponent(session.token)}&${body}`,
+        body: `csrf_token=${encodeURIComponent(session.token)}&${body}`,
       });
     expect(await (await post('other=1')).text()).toContain('Enter your email address');
     const repeated = await post('email_address=a@b.com&email_address=c@d.com');

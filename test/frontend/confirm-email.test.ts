@@ -49,7 +49,7 @@ async function submit(
   return harness.fetch(CONFIRM, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
-    body: formBody({ _csrf: session.token, email_address: email, ...extra }),
+    body: formBody({ csrf_token: session.token, email_address: email, ...extra }),
   });
 }
 
@@ -96,13 +96,23 @@ describe('confirm your email address', () => {
     expect(JSON.parse(call?.body ?? '')).toEqual({ key: KEY, email_address: RIGHT_EMAIL });
   });
 
+  it('has the contact paragraph, as the landing and download pages do', async () => {
+    const html = await (await harness.fetch(CONFIRM)).text();
+    expect(html).toContain(
+      'If you have any questions, <a class="govuk-link" href="https://example.gov.uk/contact" rel="noreferrer">contact Apply for a licence</a>.',
+    );
+  });
+
   it('says so when the address is not the one the file was sent to', async () => {
     const response = await submit(await openForm(), 'someone.else@example.com');
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain('<title>Error: Confirm your email address – GOV.UK</title>');
-    expect(html).toContain('This is not the email address the file was sent to.');
-    expect(html).toContain(
+    const title = /<h2 class="govuk-error-summary__title">([\s\S]*?)<\/h2>/.exec(html)?.[1]?.trim();
+    expect(title).toBe('There is a problem');
+    const body = /<div class="govuk-error-summary__body">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+    expect(body).toContain('This is not the email address the file was sent to.');
+    expect(body).toContain(
       'To confirm the file was meant for you, enter the email address Apply for a licence sent the file to.',
     );
     expect(html).not.toContain('govuk-error-message');
@@ -187,7 +197,7 @@ describe('confirm your email address', () => {
       const response = await secure.fetch(CONFIRM, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
-        body: formBody({ _csrf: form.token, email_address: RIGHT_EMAIL }),
+        body: formBody({ csrf_token: form.token, email_address: RIGHT_EMAIL }),
       });
       const cookie = response.headers
         .getSetCookie()
@@ -200,7 +210,74 @@ describe('confirm your email address', () => {
   });
 });
 
+describe('what the form accepts', () => {
+  const post = (session: FormSession, type: string, body: string) =>
+    harness.fetch(CONFIRM, {
+      method: 'POST',
+      headers: { 'content-type': type, cookie: session.cookie },
+      body,
+    });
+
+  it.each([
+    [
+      'JSON',
+      'application/json',
+      (token: string) => JSON.stringify({ csrf_token: token, email_address: RIGHT_EMAIL }),
+    ],
+    [
+      'JSON with _csrf',
+      'application/json',
+      (token: string) => JSON.stringify({ _csrf: token, email_address: RIGHT_EMAIL }),
+    ],
+    ['text', 'text/plain', (token: string) => formBody({ csrf_token: token, email_address: RIGHT_EMAIL })],
+  ])('answers a %s body with the 415 page and authenticates nothing', async (_name, type, body) => {
+    const session = await openForm();
+    const response = await post(session, type, body(session.token));
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('What you sent was not a form we recognise.');
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('document_access_signed_data='))).toBe(
+      false,
+    );
+    expect(authenticateCalls()).toHaveLength(0);
+  });
+
+  it('takes a form with a charset parameter, in any case', async () => {
+    const session = await openForm();
+    const body = formBody({ csrf_token: session.token, email_address: RIGHT_EMAIL });
+    const response = await post(session, 'Application/X-WWW-Form-Urlencoded; charset=UTF-8', body);
+    expect(response.status).toBe(302);
+    expect(authenticateCalls()).toHaveLength(1);
+  });
+});
+
 describe('CSRF protection', () => {
+  it('names the hidden field csrf_token, as Notify does, and reads the token from it alone', async () => {
+    const session = await openForm();
+    const html = await (await harness.fetch(CONFIRM, { headers: { cookie: session.cookie } })).text();
+    expect(html).toMatch(/<input type="hidden" name="csrf_token" value="[^"]+">/);
+    expect(html).not.toContain('name="_csrf"');
+
+    const underOldName = await harness.fetch(CONFIRM, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+      body: formBody({ _csrf: session.token, email_address: RIGHT_EMAIL }),
+    });
+    expect(underOldName.status).toBe(400);
+    const inHeader = await harness.fetch(CONFIRM, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: session.cookie,
+        'x-csrf-token': session.token,
+      },
+      body: formBody({ email_address: RIGHT_EMAIL }),
+    });
+    expect(inHeader.status).toBe(400);
+    expect(authenticateCalls()).toHaveLength(0);
+    expect((await submit(session, RIGHT_EMAIL)).status).toBe(302);
+  });
+
   it.each([
     ['no token and no cookie', async () => ({ cookie: '', token: '' })],
     ['a token without its cookie', async () => ({ ...(await openForm()), cookie: '' })],

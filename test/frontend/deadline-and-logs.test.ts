@@ -66,7 +66,7 @@ describe('logs', () => {
       await harness.fetch(`${LANDING_PATH}/confirm-email-address?key=${KEY}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
-        body: formBody({ _csrf: form.token, email_address: address }),
+        body: formBody({ csrf_token: form.token, email_address: address }),
       });
     }
     await harness.fetch(`${LANDING_PATH}/download?key=${KEY}`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/common/paths.js';
@@ -23,6 +24,22 @@ const EVERY_RESPONSE = {
   'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
 };
 const PAGE_CACHE = 'no-store, no-cache, private, must-revalidate';
+
+/** The response head for a GET of `target` exactly as written on the request line. */
+function rawGet(target: string): Promise<string> {
+  const { port } = new URL(harness.baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('connect', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: frontend.test\r\nConnection: close\r\n\r\n`),
+    );
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => resolve(received.split('\r\n\r\n')[0] ?? ''));
+  });
+}
 
 function cspNonce(response: Response): string {
   const csp = response.headers.get('content-security-policy') ?? '';
@@ -70,10 +87,31 @@ describe('security headers', () => {
     expect(nonces.size).toBe(5);
   });
 
-  it('stop pages being cached', async () => {
-    for (const path of [`${LANDING_PATH}?key=${KEY}`, '/nowhere', `${LANDING_PATH}/download?key=${KEY}`]) {
-      expect((await harness.fetch(path)).headers.get('cache-control')).toBe(PAGE_CACHE);
-    }
+  it.each([
+    ['a page', `${LANDING_PATH}?key=${KEY}`, 200],
+    ['the download page', `${LANDING_PATH}/download?key=${KEY}`, 200],
+    ['an error page', '/nowhere', 404],
+    ['a page for an over-long id', `/d/${'A'.repeat(300)}/x?key=${KEY}`, 404],
+    ['a missing asset', '/assets/nothing-here.css', 404],
+    ['the status endpoint', '/_status', 200],
+    ['an old document URL', '/services/_status', 301],
+    ['security.txt', '/security.txt', 302],
+    ['the well-known security.txt', '/.well-known/security.txt', 302],
+    ['confirm on a file that needs no confirmation', `${LANDING_PATH}/confirm-email-address?key=${KEY}`, 302],
+  ])('stop %s being cached', async (_name, path, status) => {
+    const response = await harness.fetch(path);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
+  });
+
+  it('stop a refused form post being cached', async () => {
+    const response = await harness.fetch(`${LANDING_PATH}/confirm-email-address?key=${KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
   });
 });
 
@@ -154,6 +192,21 @@ describe('service routes', () => {
     expect(response.status).toBe(301);
     expect(response.headers.get('location')).toBe(`http://download.example.gov.uk${path}`);
   });
+
+  it.each([
+    ['http://evil.example/services/_status', '/services/_status'],
+    [
+      'https://evil.example:8443/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
+      '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
+    ],
+  ])(
+    'builds the redirect for the absolute-form target %s from its path and query alone',
+    async (target, path) => {
+      const head = await rawGet(target);
+      expect(head).toMatch(/^HTTP\/1\.1 301 /);
+      expect(/^location: (.*)$/im.exec(head)?.[1]?.trim()).toBe(`http://download.example.gov.uk${path}`);
+    },
+  );
 
   it.each(['/security.txt', '/.well-known/security.txt'])(
     'redirects %s to the Cabinet Office policy',

@@ -72,7 +72,7 @@ describe('contact paragraph', () => {
   it('offers an email address as a mailto link', async () => {
     withService('Tax office', 'help@tax.example.gov.uk');
     expect((await page(LANDING)).html).toContain(
-      'If you have any questions, <a class="govuk-link" href="mailto:help@tax.example.gov.uk">email help@tax.example.gov.uk</a>.',
+      'If you have any questions, email <a class="govuk-link" href="mailto:help@tax.example.gov.uk">help@tax.example.gov.uk</a>.',
     );
   });
 

@@ -6,7 +6,7 @@ export interface FormSession {
 
 export async function formSession(response: Response): Promise<FormSession> {
   const html = await response.text();
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  const token = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1];
   const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('_csrf='));
   if (!token || !setCookie) throw new Error('the confirm page did not set up a CSRF token');
   return { cookie: setCookie.split(';')[0] as string, token };

@@ -27,6 +27,7 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
   const renderForm = (request: FastifyRequest, reply: FastifyReply, journey: Journey, state: FormState) =>
     sendPage(reply, deps.render, state.status, 'pages/confirm-email.njk', {
       service: journey.service,
+      contact: journey.contact,
       formAction: journey.links.confirm,
       csrfToken: reply.generateCsrf(),
       emailAddress: state.emailAddress ?? '',
@@ -103,8 +104,10 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
             status: 400,
             emailAddress,
             errorSummary: {
-              titleText: 'This is not the email address the file was sent to.',
-              descriptionText: `To confirm the file was meant for you, enter the email address ${journey.service.name} sent the file to.`,
+              titleText: 'There is a problem',
+              descriptionText:
+                'This is not the email address the file was sent to. ' +
+                `To confirm the file was meant for you, enter the email address ${journey.service.name} sent the file to.`,
             },
           });
         case 'rate-limited':

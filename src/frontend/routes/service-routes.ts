@@ -4,17 +4,26 @@ const SECURITY_TXT = 'https://vdp.cabinetoffice.gov.uk/.well-known/security.txt'
 
 /** `/_status`, the old document URLs that now live on the API host, and security.txt. */
 export function registerServiceRoutes(app: FastifyInstance, documentApiPublicUrl: string): void {
-  app.get('/_status', async (_request, reply) =>
-    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
-  );
+  app.get('/_status', async (_request, reply) => reply.send({ status: 'ok' }));
 
   // Links in old emails pointed at the frontend for these; send them, path and query intact, to the API.
   const toApi = async (request: FastifyRequest, reply: FastifyReply) =>
-    reply.redirect(`${documentApiPublicUrl}${request.url}`, 301);
+    reply.redirect(`${documentApiPublicUrl}${pathAndQuery(request.url)}`, 301);
   app.get('/services/_status', toApi);
   app.get('/services/:service/documents/:document', toApi);
   app.get('/services/:service/documents/:document/check', toApi);
 
   app.get('/security.txt', async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
   app.get('/.well-known/security.txt', async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
+}
+
+const ABSOLUTE_FORM_PREFIX = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
+
+/**
+ * The path and query of a request target. HTTP/1.1 allows the absolute form (`GET http://host/path`), which
+ * the router matches by its path alone: only that path and query may follow the API's host in a Location.
+ */
+export function pathAndQuery(target: string): string {
+  const path = target.replace(ABSOLUTE_FORM_PREFIX, '');
+  return path.startsWith('/') ? path : `/${path}`;
 }
