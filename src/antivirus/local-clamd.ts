@@ -16,6 +16,8 @@ export interface LocalClamd {
   client: ClamdClient;
   /** Stops clamd (SIGTERM, then SIGKILL after 10 s); removes its folder when it made one. */
   stop(): Promise<void>;
+  /** The same without waiting, for a process that is exiting. */
+  stopNow(): void;
 }
 
 export interface LocalClamdOptions {
@@ -79,6 +81,10 @@ export async function startLocalClamd(options: LocalClamdOptions = {}): Promise<
     pid: child.pid as number,
     client,
     stop,
+    stopNow: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
