@@ -26,7 +26,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 bootstrap: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
 
 .PHONY: system-deps
-system-deps: ## Install the Debian packages the tests use (Chromium, Redis, ShellCheck), when missing
+system-deps: ## Install the Debian packages the tests use (Chromium, Redis, radosgw, ClamAV, ShellCheck), when missing
 	@bash scripts/ensure-system-deps.sh
 
 .PHONY: build

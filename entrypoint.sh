@@ -4,6 +4,8 @@
 #   web-local  development frontend on $PORT: reloads on change, debug logs
 #   api        production document API on $PORT (when src/bin/api.ts exists)
 #   api-local  development document API on $PORT (when src/bin/api.ts exists)
+#   antivirus  production antivirus API (Notify's POST /scan) on $PORT, in front of clamd at $CLAMD_SOCKET
+#   antivirus-local  development antivirus API on $PORT (6016 locally)
 #   anything else is run as given: `entrypoint.sh node dist/src/cli.js --help`
 set -euo pipefail
 
@@ -52,6 +54,8 @@ case "${1:-}" in
   web-local) serve_local web ;;
   api) serve api ;;
   api-local) serve_local api ;;
+  antivirus) serve antivirus ;;
+  antivirus-local) serve_local antivirus ;;
   *)
     echo "Running custom command"
     exec "$@"

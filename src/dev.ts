@@ -1,5 +1,7 @@
 // `make run`: the whole system on embedded defaults, a demo service, a sample letter uploaded with email
-// confirmation, and the link to open. Ctrl-C stops it.
+// confirmation, and the link to open. When clamd is installed, uploads are scanned for real: a private clamd on
+// the project's test signatures and the antivirus service in front of it. Ctrl-C stops it all.
+import { clamdInstalled, startLocalClamd, type LocalClamd } from './antivirus/local-clamd.js';
 import { uploadDocument } from './client/upload.js';
 import { createLogger } from './common/logging.js';
 import { dataDirFrom } from './common/paths.js';
@@ -18,13 +20,34 @@ const env = process.env;
 const dataDir = dataDirFrom(env.DATA_DIR);
 const apiPort = Number(env.API_PORT ?? 7000);
 const frontendPort = Number(env.FRONTEND_PORT ?? 7001);
+const antivirusPort = Number(env.ANTIVIRUS_PORT ?? 6016);
 const uploadToken = env.AUTH_TOKENS?.split(':')[0] || 'dev-upload-token';
 const logger = createLogger({ app: 'document-download', level: env.LOG_LEVEL ?? 'warn' });
+
+/** A private clamd when one can run here; else the one line saying why scanning is off. */
+async function startScanner(): Promise<{ clamd: LocalClamd; version: string } | { off: string }> {
+  if (env.ANTIVIRUS_ENABLED?.trim().toLowerCase() === 'false') return { off: 'ANTIVIRUS_ENABLED=false' };
+  if (!clamdInstalled()) return { off: 'clamd is not installed (make system-deps installs clamav-daemon)' };
+  try {
+    const clamd = await startLocalClamd();
+    return { clamd, version: await clamd.client.version() };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { off: `clamd did not start: ${reason}` };
+  }
+}
 
 async function main(): Promise<void> {
   const servicesPath = servicesFilePath(dataDir);
   const services = new ServicesFile(servicesPath);
   if (!services.find(DEMO_SERVICE.id)) writeServicesFile(servicesPath, [...services.list(), DEMO_SERVICE]);
+
+  const scanner = await startScanner();
+  const clamd = 'clamd' in scanner ? scanner.clamd : undefined;
+  process.once('exit', () => {
+    // Whatever else happens, the private clamd does not outlive make run.
+    clamd?.stopNow();
+  });
 
   const system = await startSystem({
     dataDir,
@@ -41,6 +64,7 @@ async function main(): Promise<void> {
       ]),
       AUTH_TOKENS: uploadToken,
     },
+    ...(clamd ? { antivirus: { port: antivirusPort, clamdSocket: clamd.socketSetting } } : {}),
     logger,
   });
 
@@ -58,6 +82,9 @@ async function main(): Promise<void> {
       '',
       `Document Download is running: frontend ${system.frontendUrl}, document API ${system.apiUrl}`,
       `Data folder: ${dataDir}`,
+      'version' in scanner
+        ? `Virus scanning: on (${scanner.version} on the project's test signatures, antivirus API ${system.antivirusUrl}; the EICAR test file is refused)`
+        : `Virus scanning: off: ${scanner.off}`,
       '',
       'Open this link, the one a recipient would get by email:',
       `  ${document.url}`,
@@ -71,6 +98,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     console.log(`\nStopping (${signal})...`);
     await system.close();
+    await clamd?.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

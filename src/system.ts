@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { buildAntivirus } from './antivirus/app.js';
+import { loadAntivirusConfig } from './antivirus/config.js';
 import { buildApi } from './api/app.js';
 import { type ApiConfig, loadApiConfig } from './api/config.js';
 import type { DocumentStore } from './api/store/document-store.js';
@@ -23,11 +25,15 @@ export interface SystemOptions {
   store?: DocumentStore;
   logger: Logger;
   host?: string;
+  /** Also run the antivirus service on this port, in front of the clamd at `clamdSocket`, and scan uploads. */
+  antivirus?: { port: number; clamdSocket: string };
 }
 
 export interface RunningSystem {
   apiUrl: string;
   frontendUrl: string;
+  /** When the antivirus service runs too. */
+  antivirusUrl?: string;
   apiConfig: ApiConfig;
   servicesFilePath: string;
   close(): Promise<void>;
@@ -46,16 +52,30 @@ export function storeFromConfig(config: ApiConfig): DocumentStore {
 
 /**
  * The API (with the embedded service directory) and the frontend in this process, wired to each other on
- * localhost: what `make run` and the end-to-end tests start.
+ * localhost, and the antivirus service when asked: what `make run` and the end-to-end tests start.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const host = options.host ?? '127.0.0.1';
+  const antivirusConfig = options.antivirus
+    ? loadAntivirusConfig({
+        NOTIFY_ENVIRONMENT: 'development',
+        PORT: String(options.antivirus.port),
+        CLAMD_SOCKET: options.antivirus.clamdSocket,
+      })
+    : undefined;
+  const antivirusUrl = antivirusConfig ? `http://localhost:${antivirusConfig.port}` : undefined;
   const apiConfig = loadApiConfig({
     NOTIFY_ENVIRONMENT: 'development',
     DATA_DIR: options.dataDir,
     FRONTEND_HOSTNAME: `localhost:${options.frontendPort}`,
     DOCUMENT_DOWNLOAD_API_HOSTNAME: `localhost:${options.apiPort}`,
-    ANTIVIRUS_ENABLED: 'false',
+    ...(antivirusConfig && antivirusUrl
+      ? {
+          ANTIVIRUS_ENABLED: 'true',
+          ANTIVIRUS_API_HOST: antivirusUrl,
+          ANTIVIRUS_API_KEY: antivirusConfig.apiKey,
+        }
+      : { ANTIVIRUS_ENABLED: 'false' }),
     ...options.apiEnv,
   });
   const frontendConfig = loadFrontendConfig({
@@ -80,9 +100,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const frontend = await buildFrontend(frontendConfig, {
     logger: options.logger.child({ app: 'document-download-frontend' }),
   });
+  const antivirus = antivirusConfig
+    ? await buildAntivirus(antivirusConfig, {
+        logger: options.logger.child({ app: 'document-download-antivirus' }),
+      })
+    : undefined;
 
   const started: FastifyInstance[] = [];
   try {
+    if (antivirus && antivirusConfig) {
+      await antivirus.listen({ port: antivirusConfig.port, host });
+      started.push(antivirus);
+    }
     await api.listen({ port: options.apiPort, host });
     started.push(api);
     await frontend.listen({ port: options.frontendPort, host });
@@ -94,10 +123,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   return {
     apiUrl: `http://localhost:${options.apiPort}`,
     frontendUrl: `http://localhost:${options.frontendPort}`,
+    ...(antivirusUrl ? { antivirusUrl } : {}),
     apiConfig,
     servicesFilePath: servicesPath,
     close: async () => {
-      await Promise.all([frontend.close(), api.close()]);
+      await Promise.all([frontend.close(), api.close(), antivirus?.close()]);
     },
   };
 }

@@ -2,11 +2,13 @@
 // then Ctrl-C. The copy shares this checkout's installed node_modules (hard links) so the test measures the
 // build and start, not the npm registry.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, utimesSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/common/paths.js';
+import { samplePdf } from '../../src/dev/sample-pdf.js';
+import { EICAR } from '../helpers/clamd.js';
 import { freePort } from '../helpers/ports.js';
 
 let child: ChildProcess | undefined;
@@ -31,7 +33,10 @@ function copyRepository(): string {
   return copy;
 }
 
-function waitForLink(process: ChildProcess, timeoutMs: number): Promise<{ link: string; email: string }> {
+function waitForLink(
+  process: ChildProcess,
+  timeoutMs: number,
+): Promise<{ link: string; email: string; output: string }> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(
@@ -44,7 +49,7 @@ function waitForLink(process: ChildProcess, timeoutMs: number): Promise<{ link: 
       const email = /confirm the email address: (\S+)/.exec(output)?.[1];
       if (link && email) {
         clearTimeout(timer);
-        resolve({ link, email });
+        resolve({ link, email, output });
       }
     };
     process.stdout?.on('data', read);
@@ -53,13 +58,28 @@ function waitForLink(process: ChildProcess, timeoutMs: number): Promise<{ link: 
   });
 }
 
+function spawnCollect(
+  command: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const run = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    run.on('error', reject);
+    run.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('make run', () => {
   it(
-    'builds, starts the whole system, prints a working link, and stops cleanly on Ctrl-C',
+    'builds, starts the whole system with virus scanning, prints a working link, and stops cleanly on Ctrl-C',
     { timeout: 360_000 },
     async () => {
       const copy = copyRepository();
-      const [apiPort, frontendPort] = [await freePort(), await freePort()];
+      const [apiPort, frontendPort, antivirusPort] = [await freePort(), await freePort(), await freePort()];
       const started = Date.now();
       child = spawn('make', ['run'], {
         cwd: copy,
@@ -68,11 +88,12 @@ describe('make run', () => {
           ...process.env,
           API_PORT: String(apiPort),
           FRONTEND_PORT: String(frontendPort),
+          ANTIVIRUS_PORT: String(antivirusPort),
           DATA_DIR: join(copy, 'data'),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const { link, email } = await waitForLink(child, 300_000);
+      const { link, email, output } = await waitForLink(child, 300_000);
       const seconds = (Date.now() - started) / 1000;
       expect(link.startsWith(`http://localhost:${frontendPort}/d/`)).toBe(true);
       expect(email).toBe('you@example.com');
@@ -82,6 +103,27 @@ describe('make run', () => {
       const html = await page.text();
       expect(html).toContain('Demo Department sent you a file to download.');
       expect(html).toContain('/confirm-email-address?key=');
+      // clamd is installed here (make system-deps, CI): uploads are scanned for real.
+      expect(output).toContain('Virus scanning: on (ClamAV ');
+      const upload = (file: string) =>
+        spawnCollect(process.execPath, [
+          join(copy, 'dist', 'src', 'cli.js'),
+          'upload',
+          file,
+          '--service',
+          'd0c5d0c5-0000-4000-8000-000000000001',
+          '--api',
+          `http://localhost:${apiPort}`,
+        ]);
+      writeFileSync(join(copy, 'eicar.txt'), EICAR);
+      writeFileSync(join(copy, 'clean.pdf'), samplePdf(['A clean letter']));
+      const virus = await upload(join(copy, 'eicar.txt'));
+      expect(virus.code).not.toBe(0);
+      expect(virus.stderr).toContain('File did not pass the virus scan');
+      const clean = await upload(join(copy, 'clean.pdf'));
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toMatch(new RegExp(`^http://localhost:${frontendPort}/d/`, 'm'));
+
       console.log(
         `make run printed a working link after ${seconds.toFixed(1)} s (with node_modules installed)`,
       );
@@ -94,6 +136,7 @@ describe('make run', () => {
       ]);
       expect(code).not.toBe('timeout');
       await expect(fetch(link)).rejects.toThrow();
+      await expect(fetch(`http://localhost:${antivirusPort}/_status`)).rejects.toThrow();
     },
   );
 });

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { ClamdClient } from '../clamd.js';
+
+/**
+ * `GET /_status`: whether clamd answers PING, and its VERSION (engine, and the signature database version and
+ * date when it has the official ones). 200 when it answers, 503 when it does not.
+ */
+export async function statusRoutes(app: FastifyInstance, options: { clamd: ClamdClient }): Promise<void> {
+  app.get('/_status', { logLevel: 'warn' }, async (request, reply) => {
+    reply.header('Cache-Control', 'no-store, no-cache, private, must-revalidate');
+    try {
+      await options.clamd.ping(request.deadline);
+      const version = await options.clamd.version(request.deadline);
+      return { status: 'ok', clamd: 'PONG', version };
+    } catch (error) {
+      request.log.error({ reason: (error as Error).message }, 'status: clamd does not answer');
+      return reply.code(503).send({ status: 'error', clamd: 'unreachable' });
+    }
+  });
+}
