@@ -9,6 +9,7 @@ declare -A wanted=(
   [/usr/bin/radosgw]=radosgw
   [/usr/bin/ceph-mon]=ceph-mon
   [/usr/bin/ceph-osd]=ceph-osd
+  [/usr/sbin/haproxy]=haproxy
 )
 missing=()
 for binary in "${!wanted[@]}"; do
