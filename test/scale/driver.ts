@@ -27,12 +27,13 @@ export interface DriverOptions {
 }
 
 /**
- * ok: the expected answer, body checked. error-page / error-json: a 5xx the app answered honestly (its 500 page, a
- * 503/504 JSON). lb-error: HAProxy's own 5xx (no replica could answer). cut: a response that started and then
- * ended early (a replica killed mid-body); the client sees it fail, never a short file. The rest are dishonest:
- * timeout (no answer within the deadline), network-error (no answer at all), wrong-answer (a status that lies,
- * e.g. 404 for a stored document, or a 5xx without a proper body), corrupt (the expected status with a broken
- * body: wrong bytes, wrong page).
+ * ok: the expected answer, body checked. error-page / error-json: a 5xx the app answered honestly (the frontend's
+ * "Sorry, there's a problem" page; the API's 503 or deadline 504 JSON). lb-error: HAProxy's own 5xx (no replica
+ * could answer). cut: a response that started and then ended early (a replica killed mid-body); the client sees
+ * it fail, never a short file. The rest are dishonest: internal-error (the API's 500 JSON: "a bug here" when a
+ * dependency is merely unavailable), timeout (no answer within the deadline), network-error (no answer at all),
+ * wrong-answer (a status that lies, e.g. 404 for a stored document, or a 5xx without a proper body), corrupt (the
+ * expected status with a broken body: wrong bytes, wrong page).
  */
 export type Outcome =
   | 'ok'
@@ -40,6 +41,7 @@ export type Outcome =
   | 'error-json'
   | 'lb-error'
   | 'cut'
+  | 'internal-error'
   | 'timeout'
   | 'network-error'
   | 'wrong-answer'
@@ -131,7 +133,7 @@ export class LoadDriver {
         turn = (turn + 1) % 3;
         if (turn === 0) await this.check(doc);
         else if (turn === 1) await this.downloadFile(doc, 'old-file');
-        else await this.page('old-landing', doc.recipientUrl, 200, landingPage);
+        else await this.page('old-landing', doc.recipientUrl, 200, landingPage).catch(ignoreFailure);
       }
       await pause(this.options.backgroundPauseMs);
     }

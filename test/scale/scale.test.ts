@@ -75,6 +75,10 @@ describe('running at scale: replicas behind HAProxy, faults under load', () => {
     const lost = await verifyAll(driver);
     const report = reportMarkdown(result);
     writeFileSync(join(projectRoot, 'test-output', 'scale.md'), `${report}\n`);
+    writeFileSync(
+      join(projectRoot, 'test-output', 'scale-requests.json'),
+      JSON.stringify({ windows: result.windows, requests: driver.requests }),
+    );
     console.log(report);
 
     // Nothing lost: every upload that got a 201 downloads byte-identical at the end.
