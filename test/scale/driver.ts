@@ -390,9 +390,8 @@ function classify5xx(answer: Answer, app: 'web' | 'api', replica: string): Outco
   }
   if (app === 'api') {
     const json = type.includes('application/json') ? parseJson(answer.body) : undefined;
-    return typeof (json as { error?: unknown } | undefined)?.error === 'string'
-      ? 'error-json'
-      : 'wrong-answer';
+    if (typeof (json as { error?: unknown } | undefined)?.error !== 'string') return 'wrong-answer';
+    return answer.status === 503 || answer.status === 504 ? 'error-json' : 'internal-error';
   }
   return type.includes('text/html') &&
     text.includes(FRONTEND_ERROR_HEADING) &&
