@@ -10,6 +10,7 @@ declare -A wanted=(
   [/usr/bin/ceph-mon]=ceph-mon
   [/usr/bin/ceph-osd]=ceph-osd
   [/usr/sbin/clamd]=clamav-daemon
+  [/usr/sbin/haproxy]=haproxy
 )
 missing=()
 for binary in "${!wanted[@]}"; do

@@ -1,0 +1,97 @@
+/**
+ * The long run of issue 11: the "Running at scale" layout on 127.0.0.1 (HAProxy with deploy/haproxy.cfg, two
+ * frontend and two API replicas of dist/ with 2 workers each, one radosgw bucket, one Redis) under recipients'
+ * journeys, each fault injected once and recovered, then every stored document downloaded again.
+ *
+ *   npm run build && npx tsx bench/scale.ts     # about 4 minutes; writes bench/results/scale.md
+ *
+ * SCALE_JOURNEYS / SCALE_BACKGROUND (parallel journeys / loops of older-document reads, default 4 / 3),
+ * SCALE_QUIET_SECONDS (default 20) and SCALE_SETTLE_SECONDS (default 15) make it longer or heavier. The short
+ * version with assertions is test/scale/scale.test.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from '../test/scale/cluster.js';
+import { LoadDriver, verifyAll } from '../test/scale/driver.js';
+import { projectRoot } from '../test/scale/processes.js';
+import { reportMarkdown, runScenario, targetOf } from '../test/scale/scenario.js';
+
+const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+const REQUEST_TIMEOUT_SECONDS = 10;
+const RATE_LIMIT = 10;
+const DEADLINE_MS = (REQUEST_TIMEOUT_SECONDS + 5 + 5) * 1000;
+const journeys = number('SCALE_JOURNEYS', 4);
+const background = number('SCALE_BACKGROUND', 3);
+
+const logDir = join(projectRoot, 'test-output', 'scale-bench-logs');
+mkdirSync(logDir, { recursive: true });
+const cluster = new Cluster({
+  requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS,
+  rateLimit: RATE_LIMIT,
+  workersPerReplica: 2,
+  logDir,
+});
+const stopCluster = () => cluster.stop().finally(() => process.exit(130));
+process.once('SIGINT', () => void stopCluster());
+
+const loadBefore = loadavg()[0]!;
+try {
+  await cluster.start();
+  const driver = new LoadDriver(targetOf(cluster), {
+    journeys,
+    background,
+    requestDeadlineMs: DEADLINE_MS,
+    emailShare: 0.5,
+    backgroundPauseMs: 100,
+    maxFileBytes: 256 * 1024,
+  });
+  const result = await runScenario(
+    cluster,
+    driver,
+    {
+      quietMs: number('SCALE_QUIET_SECONDS', 20) * 1000,
+      outageMs: 10_000,
+      graceMs: 5000,
+      settleMs: number('SCALE_SETTLE_SECONDS', 15) * 1000,
+      burst: RATE_LIMIT * 5,
+      log: (message) => console.log(message),
+    },
+    DEADLINE_MS,
+  );
+  const lost = await verifyAll(driver);
+  const corrupt = driver.requests.filter((r) => r.outcome === 'corrupt').length;
+  const seconds = (result.endedAt - result.startedAt) / 1000;
+  const completed = driver.journeys.filter((j) => j.ok).length;
+  const text = [
+    '# Running at scale: faults under load',
+    '',
+    `Run ${new Date(result.startedAt).toISOString()} with \`npx tsx bench/scale.ts\`: Node ${process.version}, ` +
+      `${cpus().length} CPU(s) shared with other work (load average 1 min before: ${loadBefore.toFixed(1)}, ` +
+      `after: ${loadavg()[0]!.toFixed(1)}). HAProxy (deploy/haproxy.cfg) in front of 2 frontend and 2 API ` +
+      `replicas (\`entrypoint.sh web|api\`, dist/, WEB_CONCURRENCY=2, HTTP_SERVE_TIMEOUT_SECONDS=` +
+      `${REQUEST_TIMEOUT_SECONDS}), one radosgw bucket, one redis-server, all on 127.0.0.1. ${journeys} journeys ` +
+      `and ${background} loops of older-document reads in parallel for ${seconds.toFixed(0)} s: ` +
+      `${driver.journeys.length} journeys (${completed} completed), ${driver.requests.length} requests, ` +
+      `${driver.documents.length} documents stored.`,
+    '',
+    `**Nothing lost:** ${lost.length === 0 ? 'every' : `${driver.documents.length - lost.length} of`} ` +
+      `${driver.documents.length} uploads that got a 201 downloaded byte-identical at the end` +
+      `${lost.length ? ` (lost: ${lost.join(', ')})` : ''}; corrupt or partial bodies served with a success status: ${corrupt}.`,
+    '',
+    'A window runs from the fault to 5 s after its recovery; a request or journey belongs to every window it ' +
+      'overlaps. "dishonest" counts answers that are not a success or an honest error: a hang past the ' +
+      `${DEADLINE_MS / 1000} s deadline, no answer, a status that lies, a broken body. HAProxy's own 5xx (no replica ` +
+      'could answer) shows as replica "<NOSRV>" or the server it gave up on; "none" is a request with no answer.',
+    '',
+    reportMarkdown(result),
+    '',
+  ].join('\n');
+  const out = join(projectRoot, 'bench', 'results', 'scale.md');
+  writeFileSync(out, text);
+  console.log(text);
+  console.log(`written to ${out}; process logs in ${logDir}`);
+} finally {
+  await cluster.stop();
+}
