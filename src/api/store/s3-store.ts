@@ -61,12 +61,15 @@ export interface S3StoreOptions {
 /** S3 answered something other than "not found" — a configuration or availability problem, never a wrong key. */
 export class S3StoreError extends Error {
   override readonly name = 'S3StoreError';
+  /** What the API answers: storage that cannot be reached or fails (5xx) is an outage, 503; anything else 500. */
+  readonly statusCode: number;
   constructor(
     message: string,
     readonly status?: number,
     readonly code?: string,
   ) {
     super(message);
+    this.statusCode = status === undefined || status >= 500 ? 503 : 500;
   }
 }
 
