@@ -34,8 +34,13 @@ export async function detectMimetype(content: Buffer): Promise<string> {
     if (text !== 'application/octet-stream') return text;
   }
   const binary = await fileTypeFromBuffer(content).catch(() => undefined);
-  if (binary) return binary.mime === 'text/rtf' ? 'application/rtf' : binary.mime;
-  return detectTextMimetype(content);
+  if (!binary) return detectTextMimetype(content);
+  const mime = binary.mime === 'text/rtf' ? 'application/rtf' : binary.mime;
+  if (isAllowedMimetype(mime)) return mime;
+  // Some signatures are two to six printable bytes ("BM", "MZ", "BZh", "GIF89a"): a letter that starts with them
+  // is still text. Only content that also reads as text is given the benefit; real images and programs do not.
+  const text = detectTextMimetype(content);
+  return text === 'application/octet-stream' ? mime : text;
 }
 
 function startsWithBom(content: Buffer): boolean {
