@@ -31,7 +31,8 @@ describe('antivirus entry (the service under the server runtime)', { timeout: 12
     });
     expect(await scan(url, EICAR)).toEqual({ status: 200, body: { ok: false } });
     expect(await scan(url, Buffer.from('clean'))).toEqual({ status: 200, body: { ok: true } });
-    const metrics = (await get(running.port, '/metrics')).body;
+    expect((await get(running.port, '/metrics')).status).toBe(404);
+    const metrics = (await get(running.metricsPort, '/metrics')).body;
     expect(metrics).toMatch(/^antivirus_scans_total\{outcome="virus"\} 1$/m);
     expect(metrics).toMatch(/^antivirus_scans_total\{outcome="clean"\} 1$/m);
     expect(metrics).toMatch(/^http_requests_total\{method="POST",route="\/scan",status="200"\} 2$/m);

@@ -293,7 +293,7 @@ export class LoadDriver {
       {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-        body: new URLSearchParams({ _csrf: token, email_address: email }).toString(),
+        body: new URLSearchParams({ csrf_token: token, email_address: email }).toString(),
       },
       'web',
       status,
@@ -444,7 +444,7 @@ function completePage(answer: Answer, heading: string): string | undefined {
 const landingPage: Validator = (answer) => completePage(answer, 'You have a file to download');
 const confirmPage: Validator = (answer) =>
   completePage(answer, 'Confirm your email address') ??
-  (/name="_csrf" value="[^"]+"/.test(html(answer)) ? undefined : 'form without a CSRF token');
+  (/name="csrf_token" value="[^"]+"/.test(html(answer)) ? undefined : 'form without a CSRF token');
 const wrongEmailPage: Validator = (answer) =>
   completePage(answer, 'This is not the email address the file was sent to.');
 
@@ -458,7 +458,7 @@ function downloadPage(answer: Answer, directFileUrl: string): string | undefined
 
 /** The CSRF token in a form page and the `_csrf` cookie that came with it (or an earlier page). */
 function formSession(answer: Answer & { csrfCookie?: string }): { token: string; cookie: string } {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html(answer))?.[1] ?? '';
+  const token = /name="csrf_token" value="([^"]+)"/.exec(html(answer))?.[1] ?? '';
   const set = answer.headers.getSetCookie().find((value) => value.startsWith('_csrf='));
   return { token, cookie: set ? (set.split(';')[0] as string) : (answer.csrfCookie ?? '') };
 }
