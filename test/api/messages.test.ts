@@ -101,7 +101,8 @@ describe('upload and file check', () => {
     [`Unsupported file type '.'. ${SUPPORTED}`, { document: file, filename: 'name.' }],
     [
       `Unsupported file type 'image/gif'. ${SUPPORTED}`,
-      { document: Buffer.from('GIF89a;').toString('base64') },
+      // A real 1×1 GIF: six printable bytes alone read as text.
+      { document: 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7' },
     ],
   ])('400 %s', async (message, body) => {
     for (const path of uploadPaths) {
