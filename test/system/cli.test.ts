@@ -91,7 +91,7 @@ describe('document-download CLI', () => {
     expect(upload.code).toBe(0);
     const lines = upload.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(5);
-    const [link, service, document, directFileUrl, type] = lines.map((line) =>
+    const [link, service, document, directFileUrl] = lines.map((line) =>
       line.replace(/^[A-Za-z ]+: +/, ''),
     ) as [string, string, string, string, string];
     expect(lines[0]).toMatch(/^Recipient link: /);
