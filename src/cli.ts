@@ -27,6 +27,9 @@ storage variables of the API's environment (DATA_DIR, default ./data as for make
 DOCUMENTS_BUCKET, AWS_*, REDIS_*); services uses $SERVICES_FILE or DATA_DIR.`,
   upload: `Usage: document-download upload FILE --service ID [options]
 
+Prints the recipient link (the url to put in the email), the service id and document id (what block and
+unblock take), the direct file URL and the detected file type, one labelled line each.
+
 Options:
   --service ID           the sending service's id (UUID)
   --confirm-email ADDR   ask the recipient to confirm this email address first
@@ -35,11 +38,8 @@ Options:
   --csv                  treat a text file as CSV
   --api URL              document API base URL (default $DOCUMENT_DOWNLOAD_API_URL or http://localhost:7000)
   --token TOKEN          upload token (default: the first of $AUTH_TOKENS, or dev-upload-token)
-  --json                 print one JSON object instead:
-                         {"service_id", "document_id", "url", "direct_file_url", "mimetype"}
-
-Prints the recipient link (the url to put in the email), the service id and document id (what block and
-unblock take), the direct file URL and the detected file type.`,
+  --json                 print one JSON object instead, for scripts:
+                         {"service_id", "document_id", "url", "direct_file_url", "mimetype"}`,
   services: `Usage:
   document-download services list
   document-download services add --name NAME --contact LINK [--id UUID] [--upload-token TOKEN]
