@@ -16,15 +16,19 @@ const HELP: Record<string, string> = {
   main: `Usage: document-download <command> [options]
 
 Commands:
-  upload FILE --service ID     upload a file and print the recipient link
+  upload FILE --service ID     upload a file and print its recipient link and ids (--json for scripts)
   services add|list            manage the services file (the embedded service directory)
   block SERVICE DOCUMENT       stop all access to a document
   unblock SERVICE DOCUMENT     allow access again
   purge                        delete every expired document and say how many
 
-Run "document-download <command> --help" for a command's options. Storage and services file follow the
-API's environment (DATA_DIR, DOCUMENT_STORE, DOCUMENTS_BUCKET, ...).`,
+Run "document-download <command> --help" for a command's options. block, unblock and purge read only the
+storage variables of the API's environment (DATA_DIR, default ./data as for make run; DOCUMENT_STORE,
+DOCUMENTS_BUCKET, AWS_*, REDIS_*); services uses $SERVICES_FILE or DATA_DIR.`,
   upload: `Usage: document-download upload FILE --service ID [options]
+
+Prints the recipient link (the url to put in the email), the service id and document id (what block and
+unblock take), the direct file URL and the detected file type, one labelled line each.
 
 Options:
   --service ID           the sending service's id (UUID)
@@ -33,7 +37,9 @@ Options:
   --filename NAME        the name the recipient's download gets (default: FILE's name)
   --csv                  treat a text file as CSV
   --api URL              document API base URL (default $DOCUMENT_DOWNLOAD_API_URL or http://localhost:7000)
-  --token TOKEN          upload token (default: the first of $AUTH_TOKENS, or dev-upload-token)`,
+  --token TOKEN          upload token (default: the first of $AUTH_TOKENS, or dev-upload-token)
+  --json                 print one JSON object instead, for scripts:
+                         {"service_id", "document_id", "url", "direct_file_url", "mimetype"}`,
   services: `Usage:
   document-download services list
   document-download services add --name NAME --contact LINK [--id UUID] [--upload-token TOKEN]
@@ -42,11 +48,15 @@ The services file is $SERVICES_FILE, or services.json in $DATA_DIR (default ./da
 --contact is an email address, a web address, or a phone number.`,
   block: `Usage: document-download block SERVICE_ID DOCUMENT_ID
 
-Sets the document's blocked flag: every access is refused (403) until "unblock".`,
-  unblock: `Usage: document-download unblock SERVICE_ID DOCUMENT_ID`,
+Sets the document's blocked flag: every access is refused (403) until "unblock". "upload" prints both ids.
+Reads only the storage variables (DATA_DIR, default ./data; DOCUMENT_STORE, DOCUMENTS_BUCKET, AWS_*, REDIS_*).`,
+  unblock: `Usage: document-download unblock SERVICE_ID DOCUMENT_ID
+
+Clears the document's blocked flag. Reads only the storage variables, as "block" does.`,
   purge: `Usage: document-download purge
 
-Deletes every document past its expiry from the configured store and reports how many.`,
+Deletes every document past its expiry from the configured store and reports how many.
+Reads only the storage variables, as "block" does.`,
 };
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -84,6 +94,7 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     csv: { type: 'boolean' },
     api: { type: 'string' },
     token: { type: 'string' },
+    json: { type: 'boolean' },
   });
   const [file, ...extra] = positionals;
   if (!file || extra.length > 0) throw new UsageError('give exactly one FILE to upload');
@@ -105,7 +116,24 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ...(values.retention !== undefined ? { retentionPeriod: values.retention } : {}),
     ...(values.csv ? { isCsv: true } : {}),
   });
-  console.log(document.url);
+  const uploaded = {
+    service_id: serviceId.toLowerCase(),
+    document_id: document.id,
+    url: document.url,
+    direct_file_url: document.direct_file_url,
+    mimetype: document.mimetype,
+  };
+  console.log(
+    values.json
+      ? JSON.stringify(uploaded)
+      : [
+          `Recipient link:  ${uploaded.url}`,
+          `Service id:      ${uploaded.service_id}`,
+          `Document id:     ${uploaded.document_id}`,
+          `Direct file URL: ${uploaded.direct_file_url}`,
+          `File type:       ${uploaded.mimetype}`,
+        ].join('\n'),
+  );
   return 0;
 }
 
@@ -179,13 +207,16 @@ async function purge(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return 0;
 }
 
-/** The store the API's environment configures; loaded on demand, as the S3 SDK is slow to import. */
+/**
+ * The store the API's storage variables configure (nothing else of the API's environment is needed); loaded
+ * on demand, as the S3 SDK is slow to import.
+ */
 async function configuredStore(env: NodeJS.ProcessEnv) {
-  const [{ loadApiConfig }, { storeFromConfig }] = await Promise.all([
+  const [{ loadStorageConfig }, { storeFromConfig }] = await Promise.all([
     import('./api/config.js'),
     import('./system.js'),
   ]);
-  const config = loadApiConfig(env);
+  const config = loadStorageConfig(env);
   return { config, store: storeFromConfig(config) };
 }
 

@@ -138,3 +138,31 @@ export function loadApiConfig(env: Env): ApiConfig {
   }
   return config;
 }
+
+/**
+ * The variables that choose and reach the document store, and the rate-limit counters kept beside it (the S3
+ * SDK reads its credentials, AWS_ACCESS_KEY_ID and the like, from the environment itself).
+ */
+export const STORAGE_VARIABLES = [
+  'DATA_DIR',
+  'DOCUMENT_STORE',
+  'DOCUMENTS_BUCKET',
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+  'REDIS_ENABLED',
+  'REDIS_URL',
+  'DOCUMENT_AUTHENTICATION_RATE_LIMIT',
+  'DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS',
+] as const;
+
+/**
+ * The API's configuration for commands that work on the store directly (block, unblock, purge): only the
+ * storage variables are read, read as the API reads them (a wrong one is a ConfigError naming it), and every
+ * other setting is its development default. Use its `store`, `redis` and `rateLimit` only.
+ */
+export function loadStorageConfig(env: Env): ApiConfig {
+  const storageEnv: Record<string, string | undefined> = { NOTIFY_ENVIRONMENT: 'development' };
+  for (const name of STORAGE_VARIABLES) storageEnv[name] = env[name];
+  return loadApiConfig(storageEnv);
+}

@@ -11,13 +11,20 @@ export interface CliResult {
 
 const COMPILED_CLI = join(projectRoot, 'dist', 'src', 'cli.js');
 
-/** Runs the built `document-download ARGS` as its own process, the way a person would. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/**
+ * Runs the built `document-download ARGS` as its own process, the way a person would: with this process's
+ * environment plus `env`, or with `env` alone (`inheritEnv: false`), to show which variables a command needs.
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  { inheritEnv = true }: { inheritEnv?: boolean } = {},
+): Promise<CliResult> {
   if (!existsSync(COMPILED_CLI)) throw new Error(`${COMPILED_CLI} is missing: run "npm run build" first`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [COMPILED_CLI, ...args], {
       cwd: projectRoot,
-      env: { ...process.env, ...env },
+      env: inheritEnv ? { ...process.env, ...env } : env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -99,8 +99,8 @@ describe.each(backends)('end to end: $name', (backend) => {
       logger: createLogger({ app: 'e2e', level: 'warn' }),
     });
     store = setUp.store ?? storeFromConfig(system.apiConfig);
+    // No NOTIFY_ENVIRONMENT: block needs only the storage variables, upload only the API's URL and a token.
     cliEnv = {
-      NOTIFY_ENVIRONMENT: 'development',
       DATA_DIR: dataDir,
       DOCUMENT_DOWNLOAD_API_URL: system.apiUrl,
       AUTH_TOKENS: 'e2e-token',
@@ -113,16 +113,21 @@ describe.each(backends)('end to end: $name', (backend) => {
     await stopBackend?.();
   }, 60_000);
 
-  async function uploadWithCli(name: string, content: Buffer, extra: string[] = []): Promise<string> {
+  /** Uploads through the CLI's `--json` output: the recipient link and the ids block takes. */
+  async function uploadWithCli(
+    name: string,
+    content: Buffer,
+    extra: string[] = [],
+  ): Promise<{ url: string; service_id: string; document_id: string }> {
     const path = join(dataDir, `upload-${randomUUID()}`);
     writeFileSync(path, content);
     const result = await runCli(
-      ['upload', path, '--service', SERVICE.id, '--filename', name, ...extra],
+      ['upload', path, '--service', SERVICE.id, '--filename', name, '--json', ...extra],
       cliEnv,
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    return result.stdout.trim();
+    return JSON.parse(result.stdout) as { url: string; service_id: string; document_id: string };
   }
 
   async function open(
@@ -165,7 +170,7 @@ describe.each(backends)('end to end: $name', (backend) => {
     { timeout: 120_000 },
     async () => {
       const pdf = samplePdf(['Your licence', backend.name]);
-      const link = await uploadWithCli('licence.pdf', pdf, ['--confirm-email', EMAIL]);
+      const { url: link } = await uploadWithCli('licence.pdf', pdf, ['--confirm-email', EMAIL]);
       const context = await browser.newContext({ acceptDownloads: true });
       const page = await context.newPage();
       const watcher = new PageWatcher(page);
@@ -243,7 +248,7 @@ describe.each(backends)('end to end: $name', (backend) => {
         ['payments.csv', csv, ['--csv'], 'Download this CSV file'],
         [unicodeName, pdf, [], 'Download this PDF'],
       ] as const) {
-        const link = await uploadWithCli(name, bytes, [...extra]);
+        const { url: link } = await uploadWithCli(name, bytes, [...extra]);
         const context = await browser.newContext({ acceptDownloads: true });
         const page = await context.newPage();
         try {
@@ -272,10 +277,12 @@ describe.each(backends)('end to end: $name', (backend) => {
   );
 
   it('a blocked document shows the 404 page, an expired one the 410 page', { timeout: 120_000 }, async () => {
-    const link = await uploadWithCli('blocked.pdf', samplePdf(['Blocked']));
+    const uploaded = await uploadWithCli('blocked.pdf', samplePdf(['Blocked']));
+    const link = uploaded.url;
     const [, , , , service, document] = link.split('?')[0]?.split('/') ?? [];
-    const serviceId = base64urlToUuid(service ?? '') as string;
-    const documentId = base64urlToUuid(document ?? '') as string;
+    const { service_id: serviceId, document_id: documentId } = uploaded;
+    expect(base64urlToUuid(service ?? '')).toBe(serviceId);
+    expect(base64urlToUuid(document ?? '')).toBe(documentId);
     const block = await runCli(['block', serviceId, documentId], cliEnv);
     expect(block.code).toBe(0);
     expect(block.stdout).toContain(`Blocked document ${documentId}`);

@@ -61,9 +61,10 @@ function waitForLink(
 function spawnCollect(
   command: string,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const run = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -105,15 +106,23 @@ describe('make run', () => {
       expect(html).toContain('/confirm-email-address?key=');
       // clamd is installed here (make system-deps, CI): uploads are scanned for real.
       expect(output).toContain('Virus scanning: on (ClamAV ');
+      // The CLI as a newcomer runs it next to make run: none of the API's variables, not even DATA_DIR.
+      const plainEnv = Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([name]) => !['NOTIFY_ENVIRONMENT', 'AUTH_TOKENS', 'DATA_DIR'].includes(name),
+        ),
+      );
+      const cli = (args: string[]) =>
+        spawnCollect(process.execPath, [join(copy, 'dist', 'src', 'cli.js'), ...args], plainEnv);
       const upload = (file: string) =>
-        spawnCollect(process.execPath, [
-          join(copy, 'dist', 'src', 'cli.js'),
+        cli([
           'upload',
           file,
           '--service',
           'd0c5d0c5-0000-4000-8000-000000000001',
           '--api',
           `http://localhost:${apiPort}`,
+          '--json',
         ]);
       writeFileSync(join(copy, 'eicar.txt'), EICAR);
       writeFileSync(join(copy, 'clean.pdf'), samplePdf(['A clean letter']));
@@ -122,7 +131,24 @@ describe('make run', () => {
       expect(virus.stderr).toContain('File did not pass the virus scan');
       const clean = await upload(join(copy, 'clean.pdf'));
       expect(clean.code).toBe(0);
-      expect(clean.stdout).toMatch(new RegExp(`^http://localhost:${frontendPort}/d/`, 'm'));
+      const uploaded = JSON.parse(clean.stdout) as {
+        service_id: string;
+        document_id: string;
+        url: string;
+        direct_file_url: string;
+      };
+      expect(uploaded.url.startsWith(`http://localhost:${frontendPort}/d/`)).toBe(true);
+      expect((await fetch(uploaded.direct_file_url)).status).toBe(200);
+
+      // block and unblock reach make run's store (./data) with nothing set.
+      const block = await cli(['block', uploaded.service_id, uploaded.document_id]);
+      expect(block.stderr).toBe('');
+      expect(block.code).toBe(0);
+      const blocked = await fetch(uploaded.direct_file_url);
+      expect(blocked.status).toBe(403);
+      expect(await blocked.json()).toEqual({ error: 'Access to the document has been blocked' });
+      expect((await cli(['unblock', uploaded.service_id, uploaded.document_id])).code).toBe(0);
+      expect((await fetch(uploaded.direct_file_url)).status).toBe(200);
 
       console.log(
         `make run printed a working link after ${seconds.toFixed(1)} s (with node_modules installed)`,
