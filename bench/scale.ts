@@ -94,10 +94,14 @@ try {
     reportMarkdown(result),
     '',
   ].join('\n');
+  writeFileSync(
+    join(logDir, 'requests.json'),
+    JSON.stringify({ windows: result.windows, requests: driver.requests }),
+  );
   const out = join(projectRoot, 'bench', 'results', 'scale.md');
   writeFileSync(out, text);
   console.log(text);
-  console.log(`written to ${out}; process logs in ${logDir}`);
+  console.log(`written to ${out}; process logs and every request in ${logDir}`);
 } finally {
   await cluster.stop();
 }
