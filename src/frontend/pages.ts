@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UpstreamUnavailableError } from './clients/upstream.js';
 import type { Renderer } from './views.js';
 
 declare module 'fastify' {
@@ -20,10 +21,12 @@ export function sendPage(
 }
 
 /**
- * Wraps a page handler so that work still failing after the reply went out (the deadline's 504 page, say)
- * ends quietly instead of being reported as a second answer.
+ * Wraps a page handler: an upstream that says it is unavailable (503) gets the "service unavailable" page, and
+ * work still failing after the reply went out (the deadline's 504 page, say) ends quietly instead of being
+ * reported as a second answer. Anything else goes on to the app's error handler (the 500 page).
  */
 export function pageHandler<Request extends FastifyRequest>(
+  render: Renderer,
   handler: (request: Request, reply: FastifyReply) => Promise<FastifyReply>,
 ): (request: Request, reply: FastifyReply) => Promise<FastifyReply> {
   return async (request, reply) => {
@@ -31,6 +34,10 @@ export function pageHandler<Request extends FastifyRequest>(
       return await handler(request, reply);
     } catch (error) {
       if (reply.sent) return reply;
+      if (error instanceof UpstreamUnavailableError) {
+        request.log.warn({ upstream: error.upstream }, 'upstream unavailable');
+        return sendPage(reply, render, 503, 'errors/503.njk');
+      }
       throw error;
     }
   };

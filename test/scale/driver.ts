@@ -28,7 +28,8 @@ export interface DriverOptions {
 
 /**
  * ok: the expected answer, body checked. error-page / error-json: a 5xx the app answered honestly (the frontend's
- * "Sorry, there's a problem" page; the API's 503 or deadline 504 JSON). lb-error: HAProxy's own 5xx (no replica
+ * "Sorry, the service is unavailable" page with a 503, its "Sorry, there's a problem" page with a 500 or 504; the
+ * API's 503 or deadline 504 JSON). lb-error: HAProxy's own 5xx (no replica
  * could answer). closed-unanswered: the connection closed before any answer, HAProxy's way of saying "this request
  * was never processed, send it again" (it does that when a kept-alive replica connection dies under a request);
  * a browser resends it at once, and so does the driver, once, as a new request. cut: a response that started and then ended early (a replica killed mid-body); the client sees
@@ -98,7 +99,12 @@ interface Answer {
 
 type Validator = (answer: Answer) => string | undefined;
 
-const FRONTEND_ERROR_HEADING = 'Sorry, there’s a problem with the service';
+/** The frontend's error page for each 5xx it answers: 503 when an upstream is unavailable, 500 or 504 otherwise. */
+const FRONTEND_ERROR_HEADINGS: Readonly<Record<number, string>> = {
+  500: 'Sorry, there’s a problem with the service',
+  503: 'Sorry, the service is unavailable',
+  504: 'Sorry, there’s a problem with the service',
+};
 const JOURNEY_PAUSE_MS = 200;
 
 export class LoadDriver {
@@ -393,8 +399,10 @@ function classify5xx(answer: Answer, app: 'web' | 'api', replica: string): Outco
     if (typeof (json as { error?: unknown } | undefined)?.error !== 'string') return 'wrong-answer';
     return answer.status === 503 || answer.status === 504 ? 'error-json' : 'internal-error';
   }
-  return type.includes('text/html') &&
-    text.includes(FRONTEND_ERROR_HEADING) &&
+  const heading = FRONTEND_ERROR_HEADINGS[answer.status];
+  return heading !== undefined &&
+    type.includes('text/html') &&
+    text.includes(heading) &&
     text.trimEnd().endsWith('</html>')
     ? 'error-page'
     : 'wrong-answer';
@@ -418,9 +426,7 @@ function textContent(size: number): Buffer {
   const raw = randomBytes(Math.ceil((size * 3) / 4))
     .toString('base64')
     .slice(0, size);
-  // A fixed first line: the API refuses text that happens to begin with a binary format's short magic number
-  // ("BM", "MZ", "BZh"…; see the scale report), which random text would do once in a few thousand uploads.
-  return Buffer.from(`Scale test letter\n${raw.replace(/(.{76})/g, '$1\n')}`);
+  return Buffer.from(raw.replace(/(.{76})/g, '$1\n'));
 }
 
 function parseJson(body: Buffer): unknown {

@@ -90,6 +90,14 @@ describe('running at scale: replicas behind HAProxy, faults under load', () => {
     for (const summary of result.summaries) {
       expect.soft(brief(summary.dishonest), summary.name).toEqual([]);
     }
+    // A dependency outage is no bug: the frontend says the service is unavailable (503), never its 500 page.
+    for (const window of result.windows.filter((w) => /^(redis-server|radosgw) /.test(w.name))) {
+      const frontend500s = driver.requests.filter(
+        (r) =>
+          r.replica.startsWith('web') && r.status === 500 && r.start <= window.end && r.end >= window.start,
+      );
+      expect.soft(brief(frontend500s), `frontend 500 pages: ${window.name}`).toEqual([]);
+    }
     // Outside the fault windows: no error at all.
     const outsideErrors = driver.requests.filter(
       (r) =>

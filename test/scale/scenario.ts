@@ -300,14 +300,20 @@ export function reportMarkdown(result: ScenarioResult): string {
       .map(([key, value]) => `${key}: ${value}`)
       .join(', ') || '–';
   const lines = [
-    '| fault | journeys attempted / completed / failed | why they failed | requests / errors | 5xx by status | 5xx by replica | dishonest | longest wait | s to zero errors after recovery |',
+    '| fault | journeys attempted / completed / failed | why they failed | requests / errors (by kind) | 5xx by status | 5xx by replica | dishonest | longest wait | s to zero errors after recovery |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((s) =>
       [
         s.name,
         `${s.journeys.attempted} / ${s.journeys.completed} / ${s.journeys.failed}`,
         counts(s.journeys.reasons),
-        `${s.requests} / ${s.errors}`,
+        s.errors === 0
+          ? `${s.requests} / 0`
+          : `${s.requests} / ${s.errors} (${counts(
+              Object.fromEntries(
+                Object.entries(s.outcomes).filter(([outcome]) => outcome !== 'ok'),
+              ) as Record<string, number>,
+            )})`,
         counts(s.fiveXxByStatus),
         counts(s.fiveXxByReplica),
         s.dishonest.length === 0

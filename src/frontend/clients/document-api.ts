@@ -1,4 +1,10 @@
-import { isRecord, type CallContext, type JsonUpstream, UpstreamError } from './upstream.js';
+import {
+  isRecord,
+  type CallContext,
+  type JsonUpstream,
+  unexpectedStatus,
+  UpstreamError,
+} from './upstream.js';
 
 export interface DocumentInfo {
   directFileUrl: string;
@@ -77,7 +83,7 @@ export class DocumentApiClient {
   }
 
   private unexpected(status: number): never {
-    throw this.error(`unexpected status ${status}`, status);
+    throw unexpectedStatus(this.upstream.name, status);
   }
 
   private error(message: string, status: number): UpstreamError {

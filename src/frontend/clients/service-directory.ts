@@ -1,6 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import { signNotifyToken } from '../../common/jwt.js';
-import { isRecord, type CallContext, type JsonUpstream, UpstreamError } from './upstream.js';
+import {
+  isRecord,
+  type CallContext,
+  type JsonUpstream,
+  unexpectedStatus,
+  UpstreamError,
+} from './upstream.js';
 
 export interface Service {
   name: string;
@@ -69,7 +75,7 @@ export class ServiceDirectoryClient {
       return undefined;
     }
     if (response.status !== 200) {
-      throw new UpstreamError(this.upstream.name, `unexpected status ${response.status}`, response.status);
+      throw unexpectedStatus(this.upstream.name, response.status);
     }
     const service = parseService(response.json);
     if (!service) throw new UpstreamError(this.upstream.name, 'malformed service response', response.status);

@@ -26,6 +26,23 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * The upstream answered 503: it (or something it depends on, such as Redis or S3) is down for now. Not a bug
+ * on either side, so the recipient is told the service is unavailable and to try again later.
+ */
+export class UpstreamUnavailableError extends UpstreamError {
+  constructor(upstream: string) {
+    super(upstream, 'service unavailable', 503);
+  }
+}
+
+/** The error for a status no page explains: unavailable for a 503, a plain failure otherwise. */
+export function unexpectedStatus(upstream: string, status: number): UpstreamError {
+  return status === 503
+    ? new UpstreamUnavailableError(upstream)
+    : new UpstreamError(upstream, `unexpected status ${status}`, status);
+}
+
 export type UpstreamObserver = (upstream: string, status: number | 'error', seconds: number) => void;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;

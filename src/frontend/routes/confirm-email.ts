@@ -46,9 +46,18 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
     return journey;
   };
 
+  const rejectForgedForm = pageHandler(deps.render, async (request: FastifyRequest<ConfirmPost>, reply) => {
+    const journey = await journeyNeedingConfirmation(request, reply);
+    if (!journey) return reply;
+    return renderForm(request, reply, journey, {
+      status: 400,
+      errorSummary: summary('Your form could not be sent. Try again.'),
+    });
+  });
+
   app.get<JourneyRoute>(
     path,
-    pageHandler(async (request, reply) => {
+    pageHandler(deps.render, async (request, reply) => {
       const journey = await journeyNeedingConfirmation(request, reply);
       return journey ? renderForm(request, reply, journey, { status: 200 }) : reply;
     }),
@@ -59,14 +68,9 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
     // A missing or forged CSRF token re-renders the form; nothing is sent upstream.
     errorHandler: async (error: FastifyError, request, reply) => {
       if (!error.code?.startsWith('FST_CSRF_')) throw error;
-      const journey = await journeyNeedingConfirmation(request, reply);
-      if (!journey) return reply;
-      return renderForm(request, reply, journey, {
-        status: 400,
-        errorSummary: summary('Your form could not be sent. Try again.'),
-      });
+      return rejectForgedForm(request, reply);
     },
-    handler: pageHandler(async (request: FastifyRequest<ConfirmPost>, reply) => {
+    handler: pageHandler(deps.render, async (request: FastifyRequest<ConfirmPost>, reply) => {
       const journey = await journeyNeedingConfirmation(request, reply);
       if (!journey) return reply;
 

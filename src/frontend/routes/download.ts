@@ -6,7 +6,7 @@ import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 export function registerDownloadRoute(app: FastifyInstance, deps: JourneyDeps): void {
   app.get<JourneyRoute>(
     '/d/:service/:document/download',
-    pageHandler(async (request, reply) => {
+    pageHandler(deps.render, async (request, reply) => {
       const journey = await loadJourney(request, reply, deps);
       if (!journey) return reply;
       const { document } = journey;

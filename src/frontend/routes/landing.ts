@@ -5,7 +5,7 @@ import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 export function registerLandingRoute(app: FastifyInstance, deps: JourneyDeps): void {
   app.get<JourneyRoute>(
     '/d/:service/:document',
-    pageHandler(async (request, reply) => {
+    pageHandler(deps.render, async (request, reply) => {
       const journey = await loadJourney(request, reply, deps);
       if (!journey) return reply;
       return sendPage(reply, deps.render, 200, 'pages/landing.njk', {
