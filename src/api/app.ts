@@ -25,9 +25,12 @@ import { FileRateLimiter } from './limits/file-limiter.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-limiter.js';
 import { firstConnection, openRedis } from './redis.js';
-import { documentRoutes } from './routes/documents.js';
+import { authenticateRoute } from './routes/authenticate.js';
+import { checkRoute } from './routes/check.js';
+import { downloadRoute } from './routes/download.js';
+import { fileCheckRoute } from './routes/file-check.js';
 import { statusRoutes } from './routes/status.js';
-import { uploadRoutes } from './routes/upload.js';
+import { uploadRoute } from './routes/upload.js';
 import type { DocumentStore } from './store/document-store.js';
 import { LocalDocumentStore } from './store/local-store.js';
 
@@ -175,8 +178,11 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(statusRoutes);
-  await app.register(async (instance) => uploadRoutes(instance, ctx));
-  await app.register(async (instance) => documentRoutes(instance, ctx));
+  await app.register(uploadRoute, ctx);
+  await app.register(fileCheckRoute, ctx);
+  await app.register(checkRoute, ctx);
+  await app.register(authenticateRoute, ctx);
+  await app.register(downloadRoute, ctx);
   if (serviceDirectory) registerServiceDirectoryRoutes(app, serviceDirectory);
 
   app.addHook('onClose', async () => {

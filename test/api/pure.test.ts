@@ -1,6 +1,6 @@
 import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { cookieValues } from '../../src/api/routes/documents.js';
+import { cookieValues } from '../../src/api/cookies.js';
 import { contentDisposition, parseRange } from '../../src/api/http.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
 import { hash } from '@node-rs/argon2';
