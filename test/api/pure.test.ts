@@ -1,7 +1,7 @@
 import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { cookieValues } from '../../src/api/cookies.js';
-import { contentDisposition, parseRange } from '../../src/api/http.js';
+import { contentDisposition, parseRange } from '../../src/api/download-headers.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
 import { hash } from '@node-rs/argon2';
 

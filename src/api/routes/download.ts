@@ -3,7 +3,7 @@ import { ACCESS_COOKIE, cookieValues } from '../cookies.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
 import { ApiError } from '../errors.js';
-import { contentDisposition, parseRange } from '../http.js';
+import { contentDisposition, parseRange } from '../download-headers.js';
 import { recipientUrl } from '../links.js';
 import { uuidParam } from '../params.js';
 import { verifyAccessToken } from '../signing.js';

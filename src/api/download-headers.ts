@@ -1,3 +1,4 @@
+/** The headers of a download that take parsing or encoding: Content-Disposition out, Range in. */
 import type { ByteRange } from './store/document-store.js';
 
 // C0 controls and DEL, built from code points (they must never reach a header).
