@@ -21,11 +21,11 @@ describe('argon2id', () => {
 });
 
 describe('Content-Disposition', () => {
-  it('is attachment for csv, rtf and txt, inline otherwise', () => {
-    expect(contentDisposition('csv', 'a.csv')).toBe('attachment; filename="a.csv"');
-    expect(contentDisposition('rtf', 'a.rtf')).toBe('attachment; filename="a.rtf"');
-    expect(contentDisposition('txt', 'a.txt')).toBe('attachment; filename="a.txt"');
-    expect(contentDisposition('pdf', 'a.pdf')).toBe('inline; filename="a.pdf"');
+  it('is attachment for csv, rtf and txt, inline otherwise (a token filename unquoted, as Notify sends it)', () => {
+    expect(contentDisposition('csv', 'a.csv')).toBe('attachment; filename=a.csv');
+    expect(contentDisposition('rtf', 'a.rtf')).toBe('attachment; filename=a.rtf');
+    expect(contentDisposition('txt', 'a.txt')).toBe('attachment; filename=a.txt');
+    expect(contentDisposition('pdf', 'a.pdf')).toBe('inline; filename=a.pdf');
   });
 
   it('encodes unicode and awkward characters per RFC 5987', () => {
@@ -36,7 +36,7 @@ describe('Content-Disposition', () => {
       `inline; filename="say _hi__.pdf"; filename*=UTF-8''say%20%22hi%22%5C.pdf`,
     );
     expect(contentDisposition('pdf', '文件.pdf')).toBe(
-      `inline; filename="__.pdf"; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
+      `inline; filename=__.pdf; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
     );
     expect(contentDisposition('pdf', 'a\r\nSet-Cookie: x.pdf')).not.toMatch(/[\r\n]/);
   });
@@ -53,11 +53,14 @@ describe('Range', () => {
   });
 
   it('ignores what it does not support and refuses ranges past the end', () => {
-    for (const ignored of ['bytes=0-1,5-6', 'items=0-1', 'bytes=', 'bytes=-', 'bytes=9-1', 'junk']) {
-      expect(parseRange(ignored, 100)).toEqual({ kind: 'none' });
+    const ignored = ['bytes=0-1,5-6', 'bytes=0-1,500-600', 'items=0-1', 'items=100-', 'bytes=', 'bytes=-'];
+    for (const header of [...ignored, 'bytes=9-1', 'junk']) {
+      expect(parseRange(header, 100)).toEqual({ kind: 'none' });
     }
     expect(parseRange('bytes=100-', 100)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange('bytes=-0', 100)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=-5', 0)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange(`bytes=${'9'.repeat(30)}-`, 100)).toEqual({ kind: 'unsatisfiable' });
   });
 });
