@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cookieValues } from '../../src/api/cookies.js';
 import { contentDisposition, parseRange } from '../../src/api/download-headers.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
+import { isMissing } from '../../src/api/store/storage-errors.js';
 import { hash } from '@node-rs/argon2';
 
 const NOTIFY_VECTOR = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
@@ -75,5 +76,20 @@ describe('cookies', () => {
     ).toEqual(['x.y', 'z']);
     expect(cookieValues(undefined, 'a')).toEqual([]);
     expect(cookieValues('a=%E0%A4%A', 'a')).toEqual(['%E0%A4%A']);
+  });
+});
+
+describe('isMissing', () => {
+  it('knows "not there" from both stores, and nothing else', () => {
+    const fsError = (code: string) => Object.assign(new Error(code), { code });
+    expect(isMissing(fsError('ENOENT'))).toBe(true);
+    expect(isMissing(fsError('ENOTDIR'))).toBe(true);
+    expect(isMissing({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } })).toBe(true);
+    expect(isMissing({ name: 'NotFound', $metadata: {} })).toBe(true);
+    expect(isMissing({ ResourceType: 'DeleteMarker' })).toBe(true);
+    expect(isMissing({ name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } })).toBe(true);
+    expect(isMissing(fsError('EACCES'))).toBe(false);
+    expect(isMissing({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(false);
+    expect(isMissing(undefined)).toBe(false);
   });
 });

@@ -23,6 +23,7 @@ import {
   sealDocument,
   type StoredMetadata,
 } from './encrypted-format.js';
+import { isMissing } from './storage-errors.js';
 
 /*
  * Local encrypted files (the format is in encrypted-format.ts). For each document, in `{root}/{service_id}/`:
@@ -250,11 +251,6 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function isMissing(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 async function unlinkQuietly(path: string): Promise<void> {
