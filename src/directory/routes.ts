@@ -25,7 +25,7 @@ export function registerServiceDirectoryRoutes(app: FastifyInstance, options: Se
     }
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
     const check = token
-      ? verifyNotifyToken(token, secrets)
+      ? await verifyNotifyToken(token, secrets)
       : { ok: false as const, reason: 'malformed header' };
     if (!check.ok) {
       return reply.status(403).send({ result: 'error', message: `Invalid token: ${check.reason}` });
