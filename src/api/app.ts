@@ -10,6 +10,7 @@ import { authenticateRoute } from './routes/authenticate.js';
 import { checkRoute } from './routes/check.js';
 import { downloadRoute } from './routes/download.js';
 import { fileCheckRoute } from './routes/file-check.js';
+import { openApiRoute } from './routes/openapi.js';
 import { statusRoutes } from './routes/status.js';
 import { uploadRoute } from './routes/upload.js';
 
@@ -43,6 +44,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(statusRoutes);
+  await app.register(openApiRoute);
   await app.register(uploadRoute, ctx);
   await app.register(fileCheckRoute, ctx);
   await app.register(checkRoute, ctx);
