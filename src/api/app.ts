@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerServiceDirectoryRoutes } from '../directory/routes.js';
+import { serviceDirectoryRoutes } from '../directory/routes.js';
 import { edgeServerOptions } from '../common/http-edge.js';
 import { jsonServerOptions, setUpJsonRequests } from '../common/json-app.js';
 import type { ApiConfig } from './config.js';
@@ -50,7 +50,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
   await app.register(checkRoute, ctx);
   await app.register(authenticateRoute, ctx);
   await app.register(downloadRoute, ctx);
-  if (serviceDirectory) registerServiceDirectoryRoutes(app, serviceDirectory);
+  if (serviceDirectory) await app.register(serviceDirectoryRoutes, serviceDirectory);
 
   app.addHook('onClose', async () => {
     await ctx.rateLimiter.close?.();
