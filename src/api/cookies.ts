@@ -1,6 +1,3 @@
-/** The cookie the frontend sets once a recipient has confirmed their email address (SPEC: cookie names). */
-export const ACCESS_COOKIE = 'document_access_signed_data';
-
 /** Values of one cookie name in a Cookie header (there may be several, set for different paths). */
 export function cookieValues(header: string | undefined, name: string): string[] {
   if (!header || header.length > 16_384) return [];

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ACCESS_COOKIE, cookieValues } from '../cookies.js';
+import { ACCESS_COOKIE_NAME } from '../../common/access-cookie.js';
+import { cookieValues } from '../cookies.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
 import { ApiError } from '../errors.js';
@@ -27,7 +28,7 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
       const metadata = await loadDocument(options, serviceId, documentId, key);
 
       if (metadata.hashedRecipientEmail) {
-        const tokens = cookieValues(request.headers.cookie, ACCESS_COOKIE);
+        const tokens = cookieValues(request.headers.cookie, ACCESS_COOKIE_NAME);
         const now = options.now().getTime();
         const allowed = tokens.some((token) =>
           verifyAccessToken(config.secretKey, token, serviceId, documentId, now),
