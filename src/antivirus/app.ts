@@ -1,12 +1,6 @@
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  type FastifyReply,
-} from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { jsonServerOptions, setUpJsonRequests } from '../common/json-app.js';
 import { serializeError, type Logger } from '../common/logging.js';
-import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { ClamdClient } from './clamd.js';
 import type { AntivirusConfig } from './config.js';
 import { scanRoutes } from './routes/scan.js';
@@ -27,28 +21,13 @@ export interface AntivirusDeps {
  */
 export async function buildAntivirus(config: AntivirusConfig, deps: AntivirusDeps): Promise<FastifyInstance> {
   const clamd = deps.clamd ?? new ClamdClient(config.clamd);
-  const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
-    ...requestContextServerOptions(),
-    return503OnClosing: true,
-    frameworkErrors: (_error, _request, reply) => {
-      void (reply as unknown as FastifyReply).code(400).send({ error: 'Bad request' });
-    },
-  });
+  const app = Fastify(jsonServerOptions(deps.logger, () => 'Bad request'));
 
   // The body is read by the scan route itself, as a stream: no parser buffers it.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  registerRequestContext(app, {
-    timeoutMs: config.requestTimeoutMs,
-    onTimeout: (_request, reply) => {
-      void reply.code(504).send({ error: 'Request timed out' });
-    },
-  });
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-  });
+  setUpJsonRequests(app, { timeoutMs: config.requestTimeoutMs });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (reply.sent) return reply;
     if (error instanceof AntivirusHttpError)
@@ -59,9 +38,6 @@ export async function buildAntivirus(config: AntivirusConfig, deps: AntivirusDep
         : 500;
     if (status === 500) request.log.error({ err: serializeError(error) }, 'request failed');
     return reply.code(status).send({ error: status === 500 ? 'Internal server error' : 'Bad request' });
-  });
-  app.setNotFoundHandler((_request, reply) => {
-    void reply.code(404).send({ error: 'Not found' });
   });
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

@@ -23,7 +23,7 @@ export function servedMimetype(metadata: DocumentMetadata): string {
  * Reads only: nothing is changed or deleted.
  */
 export async function loadDocument(
-  ctx: ApiContext,
+  ctx: Pick<ApiContext, 'store' | 'now'>,
   serviceId: string,
   documentId: string,
   key: Buffer,

@@ -52,3 +52,40 @@ export async function firstConnection(redis: Redis, timeoutMs = 2000): Promise<v
     redis.on('ready', done);
   });
 }
+
+/** The Redis connection the API uses, if any, and how to let it go when the app closes. */
+export interface ApiRedis {
+  connection: Redis | undefined;
+  /** Closes the connection when the API opened it (one passed in belongs to the caller). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens REDIS_URL when Redis is enabled and some Redis-backed part (the rate limiter, the file-check cache)
+ * was not passed in, and waits for its first connection; else uses the connection given, or none.
+ */
+export async function apiRedis(
+  config: { enabled: boolean; url: string },
+  deps: { redis?: Redis | undefined; needsConnection: boolean; logger: Logger },
+): Promise<ApiRedis> {
+  if (deps.redis) return { connection: deps.redis, close: async () => undefined };
+  if (!config.enabled || !deps.needsConnection)
+    return { connection: undefined, close: async () => undefined };
+  const redis = openRedis(config.url, deps.logger);
+  await firstConnection(redis);
+  return { connection: redis, close: () => closeRedis(redis) };
+}
+
+/**
+ * QUIT politely when connected (bounded), then drop the connection: a Redis that is down would otherwise keep
+ * the close waiting on reconnection attempts forever.
+ */
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    await Promise.race([
+      redis.quit().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+    ]);
+  }
+  redis.disconnect();
+}

@@ -13,7 +13,10 @@ export interface ServiceDirectoryOptions {
  * `GET /service/{id}` in the shape GOV.UK Notify's API answers it, for the frontend's service lookups,
  * guarded by the same admin-client JWT (issuer `notify-admin`, `iat` within 30 seconds).
  */
-export function registerServiceDirectoryRoutes(app: FastifyInstance, options: ServiceDirectoryOptions): void {
+export async function serviceDirectoryRoutes(
+  app: FastifyInstance,
+  options: ServiceDirectoryOptions,
+): Promise<void> {
   const secrets = { 'notify-admin': options.adminClientSecret };
 
   app.get<{ Params: { serviceId: string } }>('/service/:serviceId', async (request, reply) => {
@@ -25,7 +28,7 @@ export function registerServiceDirectoryRoutes(app: FastifyInstance, options: Se
     }
     const token = /^Bearer (\S+)$/.exec(header)?.[1];
     const check = token
-      ? verifyNotifyToken(token, secrets)
+      ? await verifyNotifyToken(token, secrets)
       : { ok: false as const, reason: 'malformed header' };
     if (!check.ok) {
       return reply.status(403).send({ result: 'error', message: `Invalid token: ${check.reason}` });

@@ -1,15 +1,10 @@
 // SPEC 4's one expiry rule (Notify's whole-day rule): unit cases, then the API on a real port with a pinned
 // clock, where a recipient must be served all through the day `available_until` names.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/base64url.js';
 import { availableUntil, isExpired, parseRetentionWeeks, ukDate } from '../../src/api/expiry.js';
-import { LocalDocumentStore } from '../../src/api/store/local-store.js';
-import { SERVICE_ID, startApi, type RunningApi } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
+import { SERVICE_ID } from './helpers/harness.js';
+import { startApiWithStore, storeDocument, type ApiWithStore } from './helpers/stored-documents.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -84,33 +79,18 @@ describe('available_until and expiry', () => {
 
 describe('the API and purge follow the rule', () => {
   let clock = new Date();
-  let api: RunningApi;
-  let store: LocalDocumentStore;
-  let storeDir: string;
+  let running: ApiWithStore;
 
   beforeAll(async () => {
-    storeDir = await mkdtemp(join(tmpdir(), 'dd-expiry-'));
-    store = new LocalDocumentStore({ root: storeDir });
-    api = await startApi({}, { store, now: () => clock });
+    running = await startApiWithStore({}, { now: () => clock });
   });
-  afterAll(async () => {
-    await api.close();
-    await rm(storeDir, { recursive: true, force: true });
-  });
+  afterAll(() => running.close());
 
   it('serves a document created at 23:30 UTC for the whole day available_until names, then 410', async () => {
-    const documentId = randomUUID();
-    const key = randomBytes(32);
-    await store.put({
-      serviceId: SERVICE_ID,
-      documentId,
-      key,
-      content: pdf(),
-      metadata: {
-        mimetype: 'application/pdf',
-        createdAt: at('2024-06-01T23:30:00Z'),
-        retentionPeriod: '1 week',
-      },
+    const { api, store } = running;
+    const { documentId, key } = await storeDocument(store, {
+      createdAt: at('2024-06-01T23:30:00Z'),
+      retentionPeriod: '1 week',
     });
     const check = async (now: string) => {
       clock = at(now);

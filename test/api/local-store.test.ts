@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentNotFoundError } from '../../src/api/store/document-store.js';
-import { hkdfSha256, LocalDocumentStore } from '../../src/api/store/local-store.js';
+import { hkdfSha256 } from '../../src/api/store/encrypted-format.js';
+import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { contentFor, keyFor, SERVICE, SIZE } from './fixtures/put-loop.js';
 
 const SID = '00000000-1111-2222-3333-444444444444';

@@ -1,34 +1,28 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64url } from '../../src/common/base64url.js';
-import { LocalDocumentStore } from '../../src/api/store/local-store.js';
-import { AUTH_TOKEN, SERVICE_ID, startApi, type RunningApi } from './helpers/harness.js';
+import { AUTH_TOKEN, SERVICE_ID, type RunningApi } from './helpers/harness.js';
 import { pdf } from './helpers/samples.js';
+import {
+  NOTIFY_HASH,
+  startApiWithStore,
+  storeDocument,
+  type ApiWithStore,
+} from './helpers/stored-documents.js';
 
 // The error texts GOV.UK Notify's document download API answers with, checked word for word (SPEC 4 and 6).
 const SUPPORTED =
   "Supported types are: '.csv', '.doc', '.docx', '.jpeg', '.jpg', '.json', '.odt', '.pdf', '.png', '.rtf', '.txt', '.xlsx'";
-const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
-
+let running: ApiWithStore;
 let api: RunningApi;
-let store: LocalDocumentStore;
-let storeDir: string;
 
 beforeAll(async () => {
-  storeDir = await mkdtemp(join(tmpdir(), 'dd-messages-'));
-  store = new LocalDocumentStore({ root: storeDir });
-  api = await startApi(
-    { DOCUMENT_AUTHENTICATION_RATE_LIMIT: '2', DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS: '300' },
-    { store },
-  );
+  running = await startApiWithStore({
+    DOCUMENT_AUTHENTICATION_RATE_LIMIT: '2',
+    DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS: '300',
+  });
+  api = running.api;
 });
-afterAll(async () => {
-  await api.close();
-  await rm(storeDir, { recursive: true, force: true });
-});
+afterAll(() => running.close());
 
 async function call(
   path: string,
@@ -51,25 +45,10 @@ function send(path: string, body: Record<string, unknown>) {
   return call(path, { method: 'POST', body, headers: { Authorization: `Bearer ${AUTH_TOKEN}` } });
 }
 
-async function storedDocument(
-  options: { blocked?: boolean; createdAt?: Date; retentionPeriod?: string } = {},
-) {
-  const documentId = randomUUID();
-  const key = randomBytes(32);
-  await store.put({
-    serviceId: SERVICE_ID,
-    documentId,
-    key,
-    content: pdf(),
-    metadata: {
-      mimetype: 'application/pdf',
-      createdAt: options.createdAt ?? new Date(),
-      retentionPeriod: options.retentionPeriod ?? '26 weeks',
-      hashedRecipientEmail: NOTIFY_HASH,
-    },
-  });
-  if (options.blocked) await store.setBlocked(SERVICE_ID, documentId, true);
-  return { path: `/services/${SERVICE_ID}/documents/${documentId}`, key: bytesToBase64url(key) };
+/** A document sent to test@example.com, put straight into the store; `key` as it goes in `?key=`. */
+async function storedDocument(options: { blocked?: boolean; expired?: boolean } = {}) {
+  const stored = await storeDocument(running.store, { ...options, hashedRecipientEmail: NOTIFY_HASH });
+  return { path: stored.path, key: stored.keyText };
 }
 
 describe('upload and file check', () => {
@@ -177,10 +156,7 @@ describe('download and check', () => {
         body: { error: 'Access to the document has been blocked' },
       });
       // A fresh one each time: today an expired document is also deleted when read.
-      const expired = await storedDocument({
-        createdAt: new Date(Date.now() - 30 * 86_400_000),
-        retentionPeriod: '1 weeks',
-      });
+      const expired = await storedDocument({ expired: true });
       expect(await at(expired.path, `?key=${expired.key}`)).toEqual({
         status: 410,
         body: { error: 'The document is no longer available' },

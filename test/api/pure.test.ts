@@ -1,8 +1,9 @@
 import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { cookieValues } from '../../src/api/routes/documents.js';
-import { contentDisposition, parseRange } from '../../src/api/http.js';
+import { cookieValues } from '../../src/api/cookies.js';
+import { contentDisposition, parseRange } from '../../src/api/download-headers.js';
 import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
+import { isMissing } from '../../src/api/store/storage-errors.js';
 import { hash } from '@node-rs/argon2';
 
 const NOTIFY_VECTOR = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
@@ -21,11 +22,11 @@ describe('argon2id', () => {
 });
 
 describe('Content-Disposition', () => {
-  it('is attachment for csv, rtf and txt, inline otherwise', () => {
-    expect(contentDisposition('csv', 'a.csv')).toBe('attachment; filename="a.csv"');
-    expect(contentDisposition('rtf', 'a.rtf')).toBe('attachment; filename="a.rtf"');
-    expect(contentDisposition('txt', 'a.txt')).toBe('attachment; filename="a.txt"');
-    expect(contentDisposition('pdf', 'a.pdf')).toBe('inline; filename="a.pdf"');
+  it('is attachment for csv, rtf and txt, inline otherwise (a token filename unquoted, as Notify sends it)', () => {
+    expect(contentDisposition('csv', 'a.csv')).toBe('attachment; filename=a.csv');
+    expect(contentDisposition('rtf', 'a.rtf')).toBe('attachment; filename=a.rtf');
+    expect(contentDisposition('txt', 'a.txt')).toBe('attachment; filename=a.txt');
+    expect(contentDisposition('pdf', 'a.pdf')).toBe('inline; filename=a.pdf');
   });
 
   it('encodes unicode and awkward characters per RFC 5987', () => {
@@ -36,7 +37,7 @@ describe('Content-Disposition', () => {
       `inline; filename="say _hi__.pdf"; filename*=UTF-8''say%20%22hi%22%5C.pdf`,
     );
     expect(contentDisposition('pdf', '文件.pdf')).toBe(
-      `inline; filename="__.pdf"; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
+      `inline; filename=__.pdf; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
     );
     expect(contentDisposition('pdf', 'a\r\nSet-Cookie: x.pdf')).not.toMatch(/[\r\n]/);
   });
@@ -53,11 +54,14 @@ describe('Range', () => {
   });
 
   it('ignores what it does not support and refuses ranges past the end', () => {
-    for (const ignored of ['bytes=0-1,5-6', 'items=0-1', 'bytes=', 'bytes=-', 'bytes=9-1', 'junk']) {
-      expect(parseRange(ignored, 100)).toEqual({ kind: 'none' });
+    const ignored = ['bytes=0-1,5-6', 'bytes=0-1,500-600', 'items=0-1', 'items=100-', 'bytes=', 'bytes=-'];
+    for (const header of [...ignored, 'bytes=9-1', 'junk']) {
+      expect(parseRange(header, 100)).toEqual({ kind: 'none' });
     }
     expect(parseRange('bytes=100-', 100)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange('bytes=-0', 100)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
+    expect(parseRange('bytes=-5', 0)).toEqual({ kind: 'unsatisfiable' });
     expect(parseRange(`bytes=${'9'.repeat(30)}-`, 100)).toEqual({ kind: 'unsatisfiable' });
   });
 });
@@ -72,5 +76,20 @@ describe('cookies', () => {
     ).toEqual(['x.y', 'z']);
     expect(cookieValues(undefined, 'a')).toEqual([]);
     expect(cookieValues('a=%E0%A4%A', 'a')).toEqual(['%E0%A4%A']);
+  });
+});
+
+describe('isMissing', () => {
+  it('knows "not there" from both stores, and nothing else', () => {
+    const fsError = (code: string) => Object.assign(new Error(code), { code });
+    expect(isMissing(fsError('ENOENT'))).toBe(true);
+    expect(isMissing(fsError('ENOTDIR'))).toBe(true);
+    expect(isMissing({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } })).toBe(true);
+    expect(isMissing({ name: 'NotFound', $metadata: {} })).toBe(true);
+    expect(isMissing({ ResourceType: 'DeleteMarker' })).toBe(true);
+    expect(isMissing({ name: 'MethodNotAllowed', $metadata: { httpStatusCode: 405 } })).toBe(true);
+    expect(isMissing(fsError('EACCES'))).toBe(false);
+    expect(isMissing({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(false);
+    expect(isMissing(undefined)).toBe(false);
   });
 });

@@ -1,53 +1,37 @@
 // Reads never change storage, and a failed read is logged with its real error.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/base64url.js';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
-import { LocalDocumentStore } from '../../src/api/store/local-store.js';
-import { SERVICE_ID, startApi, type RunningApi } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
-
-const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
+import { SERVICE_ID, startApi } from './helpers/harness.js';
+import {
+  NOTIFY_HASH,
+  startApiWithStore,
+  storeDocument,
+  type ApiWithStore,
+} from './helpers/stored-documents.js';
 
 describe('an expired document on a read', () => {
-  let api: RunningApi;
-  let store: LocalDocumentStore;
-  let storeDir: string;
+  let running: ApiWithStore;
 
   beforeAll(async () => {
-    storeDir = await mkdtemp(join(tmpdir(), 'dd-read-'));
-    store = new LocalDocumentStore({ root: storeDir });
-    api = await startApi({}, { store });
+    running = await startApiWithStore();
   });
-  afterAll(async () => {
-    await api.close();
-    await rm(storeDir, { recursive: true, force: true });
-  });
+  afterAll(() => running.close());
 
   it('answers 410 on every read and deletes nothing; purge does the deleting', async () => {
-    const documentId = randomUUID();
-    const key = randomBytes(32);
-    await store.put({
-      serviceId: SERVICE_ID,
-      documentId,
-      key,
-      content: pdf(),
-      metadata: {
-        mimetype: 'application/pdf',
-        createdAt: new Date(Date.now() - 30 * 86_400_000),
-        retentionPeriod: '1 week',
-        hashedRecipientEmail: NOTIFY_HASH,
-      },
+    const { api, store, storeDir } = running;
+    const { documentId, keyText: k } = await storeDocument(store, {
+      expired: true,
+      hashedRecipientEmail: NOTIFY_HASH,
     });
     const files = async () => (await readdir(join(storeDir, SERVICE_ID))).sort();
     const before = await files();
     expect(before).toEqual([`${documentId}.data`, `${documentId}.meta`].sort());
 
     const base = `${api.url}/services/${SERVICE_ID}/documents/${documentId}`;
-    const k = bytesToBase64url(key);
     for (let round = 0; round < 3; round++) {
       const check = await fetch(`${base}/check?key=${k}`);
       expect(check.status).toBe(410);

@@ -31,7 +31,7 @@ describe("a filename's extension decides the stored type (SPEC 6, as Notify)", (
     const download = await fetch(local(api, answer.body.document.direct_file_url));
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe(MIMETYPE_BY_EXTENSION.docx);
-    expect(download.headers.get('content-disposition')).toBe('inline; filename="letter.docx"');
+    expect(download.headers.get('content-disposition')).toBe('inline; filename=letter.docx');
     expect(Buffer.from(await download.arrayBuffer()).equals(pdf())).toBe(true);
     expect(await fileCheck(pdf(), { filename: 'letter.docx' })).toEqual({
       status: 200,

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signNotifyToken } from '../../src/common/jwt.js';
 import { newTraceId } from '../../src/common/tracing.js';
-import { registerServiceDirectoryRoutes } from '../../src/directory/routes.js';
+import { serviceDirectoryRoutes } from '../../src/directory/routes.js';
 import {
   ServicesFile,
   ServicesFileError,
@@ -113,7 +113,10 @@ describe('GET /service/{id}', () => {
       JSON.stringify({ services: [{ id: ID, name: 'Tax <office>', contact_link: 'https://tax.example' }] }),
     );
     app = Fastify();
-    registerServiceDirectoryRoutes(app, { services: new ServicesFile(path), adminClientSecret: SECRET });
+    await app.register(serviceDirectoryRoutes, {
+      services: new ServicesFile(path),
+      adminClientSecret: SECRET,
+    });
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => app.close());

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Redis } from 'ioredis';
 
 /** The outcome of the antivirus and type checks for one file, as cached. */
@@ -10,32 +11,26 @@ export interface CheckResultCache {
 
 export const CHECK_RESULT_TTL_SECONDS = 24 * 60 * 60;
 
-/** One process's cache: a bounded map with expiry (oldest entries go first when full). */
+/** One process's cache: at most `maxEntries` (the least recently used go first when full), each for its TTL. */
 export class MemoryCheckResultCache implements CheckResultCache {
-  private readonly entries = new Map<string, { value: CheckResult; expiresAt: number }>();
-  constructor(
-    private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly entries: LRUCache<string, CheckResult>;
+  constructor(maxEntries = 10_000, now: () => number = Date.now) {
+    this.entries = new LRUCache({
+      max: maxEntries,
+      ttl: CHECK_RESULT_TTL_SECONDS * 1000,
+      // Checked against the clock on every read (no timestamp reused for a moment); no purge timers.
+      ttlResolution: 0,
+      ttlAutopurge: false,
+      perf: { now },
+    });
+  }
 
   async get(key: string): Promise<CheckResult | undefined> {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    return this.entries.get(key);
   }
 
   async set(key: string, value: CheckResult, ttlSeconds: number): Promise<void> {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(key, value, { ttl: ttlSeconds * 1000 });
   }
 }
 

@@ -34,6 +34,7 @@ import {
   parseExpirationHeader,
   unescapeFilename,
 } from './s3-metadata.js';
+import { errorDetails, isMissing } from './storage-errors.js';
 
 export interface S3StoreOptions {
   /** DOCUMENTS_BUCKET. */
@@ -77,22 +78,6 @@ const SSE_ALGORITHM = 'AES256';
 const KEY_BYTES = 32;
 const ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;
 
-interface S3ErrorShape {
-  name?: string;
-  Code?: string;
-  ResourceType?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-function errorDetails(error: unknown): { status?: number; code?: string; resourceType?: string } {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as S3ErrorShape;
-  return {
-    status: shape.$metadata?.httpStatusCode,
-    code: shape.Code ?? shape.name,
-    resourceType: shape.ResourceType,
-  };
-}
-
 /**
  * Wraps an SDK error in one that carries only the operation, status and code (SDK errors hold the raw response,
  * which has no place in logs).
@@ -103,18 +88,6 @@ function storeError(operation: string, error: unknown): S3StoreError {
     `S3 ${operation} failed: ${code ?? 'error'} (HTTP ${status ?? 'no response'})`,
     status,
     code,
-  );
-}
-
-/** The object, or its tag set, does not exist (or is a delete marker left by a lifecycle rule on a versioned bucket). */
-function isMissing(error: unknown): boolean {
-  const { status, code, resourceType } = errorDetails(error);
-  return (
-    status === 404 ||
-    code === 'NoSuchKey' ||
-    code === 'NotFound' ||
-    resourceType === 'DeleteMarker' ||
-    status === 405
   );
 }
 

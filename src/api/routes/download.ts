@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { ACCESS_COOKIE_NAME } from '../../common/access-cookie.js';
+import { cookieValues } from '../cookies.js';
+import type { ApiContext } from '../context.js';
+import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
+import { ApiError } from '../errors.js';
+import { contentDisposition, parseRange } from '../download-headers.js';
+import { recipientUrl } from '../links.js';
+import { uuidParam } from '../params.js';
+import { verifyAccessToken } from '../signing.js';
+import { documentIdParam, keyQuery, PRIVATE_HEADERS } from './document-params.js';
+
+export type DownloadRouteOptions = Pick<ApiContext, 'config' | 'store' | 'now'>;
+
+/**
+ * `GET /services/{sid}/documents/{did}[.ext]?key=`: the decrypted file, whole or one byte range. A document
+ * that needs the recipient's email address is served only with a valid access cookie, else 302 to its page.
+ */
+export async function downloadRoute(app: FastifyInstance, options: DownloadRouteOptions): Promise<void> {
+  const { config } = options;
+
+  app.get<{ Params: { sid: string; did: string }; Querystring: { key?: unknown } }>(
+    '/services/:sid/documents/:did',
+    async (request, reply) => {
+      const serviceId = uuidParam(request.params.sid);
+      const documentId = documentIdParam(request.params.did);
+      const key = keyQuery(request.query.key);
+      const metadata = await loadDocument(options, serviceId, documentId, key);
+
+      if (metadata.hashedRecipientEmail) {
+        const tokens = cookieValues(request.headers.cookie, ACCESS_COOKIE_NAME);
+        const now = options.now().getTime();
+        const allowed = tokens.some((token) =>
+          verifyAccessToken(config.secretKey, token, serviceId, documentId, now),
+        );
+        if (!allowed) {
+          return reply
+            .code(302)
+            .headers({ ...PRIVATE_HEADERS, 'Cache-Control': 'no-store' })
+            .redirect(recipientUrl(config, serviceId, documentId, key), 302);
+        }
+      }
+
+      const etag = `"${documentId}"`;
+      const ifRange = request.headers['if-range'];
+      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
+      const range = parseRange(rangeHeader, metadata.size);
+      if (range.kind === 'unsatisfiable') {
+        throw new ApiError(416, 'Requested range not satisfiable', {
+          'Content-Range': `bytes */${metadata.size}`,
+        });
+      }
+      const extension = documentExtension(metadata);
+      const filename = metadata.filename ?? `${documentId}.${extension}`;
+      reply.headers({
+        ...PRIVATE_HEADERS,
+        'Content-Type': servedMimetype(metadata),
+        'Content-Disposition': contentDisposition(extension, filename),
+        'Accept-Ranges': 'bytes',
+        ETag: etag,
+        'Cache-Control': 'private, no-store',
+      });
+      const opened = await options.store.open(
+        serviceId,
+        documentId,
+        key,
+        range.kind === 'range' ? range.range : undefined,
+      );
+      if (range.kind === 'range') {
+        const { start, end } = range.range;
+        reply.code(206);
+        reply.header('Content-Range', `bytes ${start}-${end}/${metadata.size}`);
+        reply.header('Content-Length', String(end - start + 1));
+      } else {
+        reply.header('Content-Length', String(metadata.size));
+      }
+      return reply.send(opened.body);
+    },
+  );
+}

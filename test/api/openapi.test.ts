@@ -1,0 +1,220 @@
+// The committed OpenAPI description (src/api/openapi.json) against the running API: every request below is
+// real, and every answer's status, headers and body must be what the description says, so the two cannot drift.
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/common/paths.js';
+import { AUTH_TOKEN, local, SERVICE_ID, upload } from './helpers/harness.js';
+import { departures, describedResponses, type Answer } from './helpers/openapi.js';
+import { pdf } from './helpers/samples.js';
+import { startApiWithStore, storeDocument, type ApiWithStore } from './helpers/stored-documents.js';
+
+const UPLOAD = '/services/{service_id}/documents';
+const FILE_CHECK = '/services/{service_id}/antivirus-and-mimetype-check';
+const CHECK = '/services/{service_id}/documents/{document_id}/check';
+const AUTHENTICATE = '/services/{service_id}/documents/{document_id}/authenticate';
+const DOWNLOAD = '/services/{service_id}/documents/{document_file}';
+const EMAIL = 'recipient@example.com';
+const OTHER_ID = '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+
+let running: ApiWithStore;
+const seen = new Set<string>();
+
+beforeAll(async () => {
+  running = await startApiWithStore({ DOCUMENT_AUTHENTICATION_RATE_LIMIT: '2' });
+});
+afterAll(() => running.close());
+
+/** Sends a request and checks its answer against the description of `method describedPath`. */
+async function exchange(
+  describedPath: string,
+  method: 'GET' | 'POST',
+  url: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
+  const response = await fetch(url.startsWith('http') ? url : `${running.api.url}${url}`, {
+    method,
+    redirect: 'manual',
+    ...init,
+  });
+  const answer = {
+    status: response.status,
+    headers: response.headers,
+    body: Buffer.from(await response.arrayBuffer()),
+  };
+  expect(departures(describedPath, method, answer), `${method} ${url} → ${answer.status}`).toEqual([]);
+  seen.add(`${method} ${describedPath} ${answer.status}`);
+  return answer;
+}
+
+const json = (body: unknown, extra: Record<string, string> = {}) => ({
+  headers: { 'Content-Type': 'application/json', ...extra },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+const bearer = { Authorization: `Bearer ${AUTH_TOKEN}` };
+
+describe('the OpenAPI description', () => {
+  it('is served as committed', async () => {
+    const answer = await exchange('/openapi.json', 'GET', '/openapi.json');
+    expect(answer.status).toBe(200);
+    const committed = await readFile(`${projectRoot}/src/api/openapi.json`, 'utf8');
+    expect(JSON.parse(answer.body.toString('utf8'))).toEqual(JSON.parse(committed));
+  });
+
+  it('describes the sending side: upload and file check', async () => {
+    const file = pdf().toString('base64');
+    expect(
+      (await exchange(UPLOAD, 'POST', `/services/${SERVICE_ID}/documents`, json({ document: file }, bearer)))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await exchange(
+          FILE_CHECK,
+          'POST',
+          `/services/${SERVICE_ID}/antivirus-and-mimetype-check`,
+          json({ document: file }, bearer),
+        )
+      ).status,
+    ).toBe(200);
+    const tooLarge = Buffer.alloc(2 * 1024 * 1024 + 1024 + 1, 'a').toString('base64');
+    for (const [described, path] of [
+      [UPLOAD, 'documents'],
+      [FILE_CHECK, 'antivirus-and-mimetype-check'],
+    ] as const) {
+      const url = `/services/${SERVICE_ID}/${path}`;
+      const statuses = [
+        await exchange(described, 'POST', url, json({}, bearer)),
+        await exchange(described, 'POST', url, json({ document: file, filename: 'letter.xyz' }, bearer)),
+        await exchange(
+          described,
+          'POST',
+          url,
+          json({ document: file, retention_period: '99 weeks' }, bearer),
+        ),
+        await exchange(described, 'POST', url, json('{"document":', bearer)),
+        await exchange(described, 'POST', url, json({ document: file })),
+        await exchange(described, 'POST', url, json({ document: file }, { Authorization: 'Bearer wrong' })),
+        await exchange(
+          described,
+          'POST',
+          `/services/not-a-service/${path}`,
+          json({ document: file }, bearer),
+        ),
+        await exchange(described, 'POST', url, json({ document: tooLarge }, bearer)),
+        await exchange(described, 'POST', url, {
+          headers: { ...bearer, 'Content-Type': 'text/plain' },
+          body: 'x',
+        }),
+      ].map((answer) => answer.status);
+      expect(statuses).toEqual([400, 400, 400, 400, 401, 403, 404, 413, 415]);
+    }
+  });
+
+  it('describes the recipient side: check, authenticate and download', async () => {
+    const named = await upload(running.api, pdf(), { confirmation_email: EMAIL, filename: 'Résumé.pdf' });
+    const open = await upload(running.api, pdf());
+    const blocked = await storeDocument(running.store, { blocked: true });
+    const expired = await storeDocument(running.store, { expired: true });
+
+    const checkUrl = (url: string) => {
+      const parsed = new URL(url);
+      return `${parsed.pathname.replace(/\.[a-z]+$/, '')}/check${parsed.search}`;
+    };
+    const openUrl = local(running.api, open.body.document.direct_file_url);
+    const openCheck = checkUrl(open.body.document.direct_file_url);
+    const wrongKey = openCheck.replace(/key=[^&]+/, `key=${'A'.repeat(43)}`);
+    const statuses = [
+      await exchange(CHECK, 'GET', openCheck),
+      await exchange(CHECK, 'GET', openCheck.replace(/\?.*$/, '')),
+      await exchange(CHECK, 'GET', `${blocked.path}/check?key=${blocked.keyText}`),
+      await exchange(CHECK, 'GET', wrongKey),
+      await exchange(CHECK, 'GET', `${expired.path}/check?key=${expired.keyText}`),
+    ].map((answer) => answer.status);
+    expect(statuses).toEqual([200, 400, 403, 404, 410]);
+
+    const namedKey = new URL(named.body.document.direct_file_url).searchParams.get('key') ?? '';
+    const namedPath = `/services/${SERVICE_ID}/documents/${named.body.document.id}`;
+    const authenticate = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      exchange(AUTHENTICATE, 'POST', `${path}/authenticate`, json(body, headers));
+    const spare = await storeDocument(running.store, { hashedRecipientEmail: undefined });
+    const authenticated = await authenticate(namedPath, { key: namedKey, email_address: EMAIL });
+    expect(
+      [
+        authenticated,
+        await authenticate(namedPath, { key: namedKey }),
+        await authenticate(`${spare.path}`, { key: spare.keyText, email_address: EMAIL }),
+        await authenticate(`/services/${SERVICE_ID}/documents/not-a-document`, {
+          key: namedKey,
+          email_address: EMAIL,
+        }),
+        await authenticate(expired.path, { key: expired.keyText, email_address: EMAIL }),
+        await authenticate(namedPath, { key: namedKey, email_address: 'x'.repeat(17 * 1024) }),
+        await exchange(AUTHENTICATE, 'POST', `${namedPath}/authenticate`, {
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'x',
+        }),
+        await authenticate(spare.path, { key: spare.keyText, email_address: EMAIL }),
+        await authenticate(spare.path, { key: spare.keyText, email_address: EMAIL }),
+      ].map((answer) => answer.status),
+    ).toEqual([200, 400, 403, 404, 410, 413, 415, 403, 429]);
+    const cookie = `document_access_signed_data=${(JSON.parse(authenticated.body.toString('utf8')) as { signed_data: string }).signed_data}`;
+
+    const namedUrl = local(running.api, named.body.document.direct_file_url);
+    expect(
+      [
+        await exchange(DOWNLOAD, 'GET', openUrl),
+        await exchange(DOWNLOAD, 'GET', openUrl, { headers: { Range: 'bytes=0-9' } }),
+        await exchange(DOWNLOAD, 'GET', namedUrl),
+        await exchange(DOWNLOAD, 'GET', namedUrl, { headers: { cookie } }),
+        await exchange(DOWNLOAD, 'GET', openUrl.replace(/\?.*$/, '')),
+        await exchange(DOWNLOAD, 'GET', `${blocked.path}.pdf?key=${blocked.keyText}`),
+        await exchange(
+          DOWNLOAD,
+          'GET',
+          `/services/${SERVICE_ID}/documents/${OTHER_ID}.pdf?key=${blocked.keyText}`,
+        ),
+        await exchange(DOWNLOAD, 'GET', `${expired.path}?key=${expired.keyText}`),
+        await exchange(DOWNLOAD, 'GET', openUrl, { headers: { Range: 'bytes=999999-' } }),
+      ].map((answer) => answer.status),
+    ).toEqual([200, 206, 302, 200, 400, 403, 404, 410, 416]);
+  });
+
+  it('describes the health checks', async () => {
+    expect((await exchange('/_status', 'GET', '/_status')).status).toBe(200);
+    expect((await exchange('/services/_status', 'GET', '/services/_status')).status).toBe(200);
+  });
+
+  it('finds an answer that departs from it', () => {
+    const answer = (status: number, body: unknown, extra: Record<string, string> = {}): Answer => ({
+      status,
+      headers: new Headers({
+        'Content-Type': 'application/json',
+        'X-Content-Type-Options': 'nosniff',
+        ...extra,
+      }),
+      body: Buffer.from(JSON.stringify(body)),
+    });
+    expect(
+      departures('/_status', 'GET', answer(200, { status: 'ok' }, { 'Cache-Control': 'no-store' })),
+    ).toEqual(['header Cache-Control: / must be equal to constant (no-store)']);
+    expect(departures(CHECK, 'GET', answer(418, {}))).toEqual(['status 418 is not described']);
+    expect(departures(CHECK, 'GET', answer(410, { error: 'Gone' }))).toEqual([
+      'body /error must be equal to one of the allowed values: {"error":"Gone"}',
+    ]);
+    expect(
+      departures(
+        UPLOAD,
+        'POST',
+        answer(400, { error: "Unsupported file type '.xyz'. Supported types are: '.pdf'" }),
+      ),
+    ).toHaveLength(3);
+    expect(departures(FILE_CHECK, 'POST', answer(200, { mimetype: 'application/zip' }))).toHaveLength(1);
+  });
+
+  it('has each of its answers below 500 given by the running API', () => {
+    const unseen = describedResponses().filter(
+      (response) => !seen.has(response) && !/ 5\d\d$/.test(response),
+    );
+    expect(unseen).toEqual([]);
+  });
+});
