@@ -49,7 +49,9 @@ describe('landing page', () => {
     expect(serviceCall?.method).toBe('GET');
     expect(serviceCall?.url).toBe(`/service/${SERVICE_ID}`);
     const token = serviceCall?.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    expect(verifyNotifyToken(token, { 'notify-admin': 'test-admin-secret' })).toMatchObject({ ok: true });
+    expect(await verifyNotifyToken(token, { 'notify-admin': 'test-admin-secret' })).toMatchObject({
+      ok: true,
+    });
     const [header] = token.split('.');
     expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toEqual({
       typ: 'JWT',

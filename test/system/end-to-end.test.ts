@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseContentDisposition } from 'content-disposition';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { base64urlToUuid, decodeKey } from '../../src/common/base64url.js';
@@ -320,9 +321,8 @@ describe.each(backends)('end to end: $name', (backend) => {
   });
 });
 
-/** The file name a Content-Disposition header gives, preferring the RFC 5987 `filename*` form. */
+/** The file name a Content-Disposition header gives (content-disposition prefers the RFC 5987 `filename*`). */
 function filenameFrom(disposition: string): string {
-  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
-  if (extended) return decodeURIComponent(extended);
-  return /filename="([^"]*)"/.exec(disposition)?.[1] ?? '';
+  const filename = parseContentDisposition(disposition).parameters.filename;
+  return typeof filename === 'string' ? filename : '';
 }
