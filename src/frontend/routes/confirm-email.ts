@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
 import { ACCESS_COOKIE_NAME, accessCookieDomain, accessCookiePath } from '../cookies.js';
 import { pageHandler, sendPage } from '../pages.js';
+import { urls } from '../urls.js';
 import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
 export interface ConfirmEmailDeps extends JourneyDeps {
@@ -22,7 +23,7 @@ interface FormState {
 const FIELD_HREF = '#email_address';
 
 export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEmailDeps): void {
-  const path = '/d/:service/:document/confirm-email-address';
+  const path = urls.confirmEmail;
 
   const renderForm = (request: FastifyRequest, reply: FastifyReply, journey: Journey, state: FormState) =>
     sendPage(reply, deps.render, state.status, 'pages/confirm-email.njk', {

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { formatExpiryDate, formatFileSize, parseAvailableUntil, prettyFileType, ukToday } from '../format.js';
 import { pageHandler, sendPage } from '../pages.js';
+import { urls } from '../urls.js';
 import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
 export function registerDownloadRoute(app: FastifyInstance, deps: JourneyDeps): void {
   app.get<JourneyRoute>(
-    '/d/:service/:document/download',
+    urls.download,
     pageHandler(deps.render, async (request, reply) => {
       const journey = await loadJourney(request, reply, deps);
       if (!journey) return reply;

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { pageHandler, sendPage } from '../pages.js';
+import { urls } from '../urls.js';
 import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
 export function registerLandingRoute(app: FastifyInstance, deps: JourneyDeps): void {
   app.get<JourneyRoute>(
-    '/d/:service/:document',
+    urls.landing,
     pageHandler(deps.render, async (request, reply) => {
       const journey = await loadJourney(request, reply, deps);
       if (!journey) return reply;

@@ -1,20 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { urls } from '../urls.js';
 
 const SECURITY_TXT = 'https://vdp.cabinetoffice.gov.uk/.well-known/security.txt';
 
 /** `/_status`, the old document URLs that now live on the API host, and security.txt. */
 export function registerServiceRoutes(app: FastifyInstance, documentApiPublicUrl: string): void {
-  app.get('/_status', async (_request, reply) => reply.send({ status: 'ok' }));
+  app.get(urls.status, async (_request, reply) => reply.send({ status: 'ok' }));
 
   // Links in old emails pointed at the frontend for these; send them, path and query intact, to the API.
   const toApi = async (request: FastifyRequest, reply: FastifyReply) =>
     reply.redirect(`${documentApiPublicUrl}${pathAndQuery(request.url)}`, 301);
-  app.get('/services/_status', toApi);
-  app.get('/services/:service/documents/:document', toApi);
-  app.get('/services/:service/documents/:document/check', toApi);
+  for (const path of urls.legacyApi) app.get(path, toApi);
 
-  app.get('/security.txt', async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
-  app.get('/.well-known/security.txt', async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
+  for (const path of urls.securityTxt)
+    app.get(path, async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
 }
 
 const ABSOLUTE_FORM_PREFIX = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
