@@ -68,7 +68,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
 
   const serviceDirectory = new JsonUpstream(
     'service-directory',
-    config.apiHostName,
+    config.serviceDirectoryUrl,
     undefined,
     deps.observeUpstream,
   );
