@@ -20,10 +20,13 @@ import { ServiceDirectoryClient } from './clients/service-directory.js';
 import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
 import type { FrontendConfig } from './config.js';
 import { sendPage } from './pages.js';
-import { registerConfirmEmailRoutes } from './routes/confirm-email.js';
-import { registerDownloadRoute } from './routes/download.js';
-import { registerLandingRoute } from './routes/landing.js';
-import { registerServiceRoutes } from './routes/service-routes.js';
+import { confirmEmailRoute } from './routes/confirm-email.js';
+import { downloadRoute } from './routes/download.js';
+import type { JourneyDeps } from './routes/journey.js';
+import { landingRoute } from './routes/landing.js';
+import { legacyRedirectsRoute } from './routes/legacy-redirects.js';
+import { securityTxtRoute } from './routes/security-txt.js';
+import { statusRoute } from './routes/status.js';
 import { type AssetUrls, createRenderer, loadAssetUrls } from './views.js';
 
 export interface FrontendDeps {
@@ -119,25 +122,6 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     wildcard: false,
   });
 
-  const journeyDeps = {
-    render,
-    now,
-    services: new ServiceDirectoryClient(serviceDirectory, {
-      clientId: config.adminClientId,
-      clientSecret: config.adminClientSecret,
-      cacheTtlMs: config.serviceCacheTtlMs,
-    }),
-    documents: new DocumentApiClient(documentApi),
-  };
-  registerLandingRoute(app, journeyDeps);
-  registerConfirmEmailRoutes(app, {
-    ...journeyDeps,
-    documentApiPublicUrl: config.documentDownloadApiHostName,
-    secureCookies: config.httpProtocol === 'https',
-  });
-  registerDownloadRoute(app, journeyDeps);
-  registerServiceRoutes(app, config.documentDownloadApiHostName);
-
   app.setNotFoundHandler((_request, reply) => sendPage(reply, render, 404, 'errors/404.njk'));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (reply.sent) return reply;
@@ -150,6 +134,27 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     request.log.error({ err: error }, 'request failed');
     return sendPage(reply, render, 500, 'errors/500.njk');
   });
+
+  const journey: JourneyDeps = {
+    render,
+    now,
+    services: new ServiceDirectoryClient(serviceDirectory, {
+      clientId: config.adminClientId,
+      clientSecret: config.adminClientSecret,
+      cacheTtlMs: config.serviceCacheTtlMs,
+    }),
+    documents: new DocumentApiClient(documentApi),
+  };
+  await app.register(landingRoute, journey);
+  await app.register(confirmEmailRoute, {
+    ...journey,
+    documentApiPublicUrl: config.documentDownloadApiHostName,
+    secureCookies: config.httpProtocol === 'https',
+  });
+  await app.register(downloadRoute, journey);
+  await app.register(statusRoute);
+  await app.register(legacyRedirectsRoute, { documentApiPublicUrl: config.documentDownloadApiHostName });
+  await app.register(securityTxtRoute);
   return app;
 }
 

@@ -1,19 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { urls } from '../urls.js';
 
-const SECURITY_TXT = 'https://vdp.cabinetoffice.gov.uk/.well-known/security.txt';
+export interface LegacyRedirectsRouteOptions {
+  /** Public base URL of the document API, where these addresses live now. */
+  documentApiPublicUrl: string;
+}
 
-/** `/_status`, the old document URLs that now live on the API host, and security.txt. */
-export function registerServiceRoutes(app: FastifyInstance, documentApiPublicUrl: string): void {
-  app.get(urls.status, async (_request, reply) => reply.send({ status: 'ok' }));
-
-  // Links in old emails pointed at the frontend for these; send them, path and query intact, to the API.
+/** The old document URLs that links in old emails point at: sent, path and query intact, to the API's host. */
+export async function legacyRedirectsRoute(
+  app: FastifyInstance,
+  { documentApiPublicUrl }: LegacyRedirectsRouteOptions,
+): Promise<void> {
   const toApi = async (request: FastifyRequest, reply: FastifyReply) =>
     reply.redirect(`${documentApiPublicUrl}${pathAndQuery(request.url)}`, 301);
   for (const path of urls.legacyApi) app.get(path, toApi);
-
-  for (const path of urls.securityTxt)
-    app.get(path, async (_request, reply) => reply.redirect(SECURITY_TXT, 302));
 }
 
 const ABSOLUTE_FORM_PREFIX = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i;
