@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { edgeServerOptions, type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
+import { isRecord } from '../common/json.js';
 import type { Logger } from '../common/logging.js';
 import { paths } from '../common/paths.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
@@ -164,8 +165,7 @@ function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 function formField(body: unknown, name: string): string | undefined {
-  const value =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  const value = isRecord(body) ? body[name] : undefined;
   return typeof value === 'string' ? value : undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
+import { isRecord } from '../../common/json.js';
 import { ACCESS_COOKIE_NAME, accessCookieDomain, accessCookiePath } from '../cookies.js';
 import { pageHandler, sendPage } from '../pages.js';
 import { urls } from '../urls.js';
@@ -83,7 +84,7 @@ export async function confirmEmailRoute(
       if (!journey) return reply;
 
       const body = request.body;
-      const raw = isFormBody(body) && typeof body.email_address === 'string' ? body.email_address : '';
+      const raw = isRecord(body) && typeof body.email_address === 'string' ? body.email_address : '';
       const emailAddress = stripAndRemoveObscureWhitespace(raw);
       const invalid =
         emailAddress === ''
@@ -137,8 +138,4 @@ export async function confirmEmailRoute(
 
 function summary(message: string): Record<string, unknown> {
   return { titleText: 'There is a problem', errorList: [{ text: message, href: FIELD_HREF }] };
-}
-
-function isFormBody(body: unknown): body is Record<string, unknown> {
-  return typeof body === 'object' && body !== null;
 }
