@@ -3,27 +3,19 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/common/paths.js';
-import { FrontendHarness, KEY, LANDING_PATH } from '../helpers/frontend-harness.js';
+import {
+  EVERY_RESPONSE_HEADERS,
+  FrontendHarness,
+  KEY,
+  LANDING_PATH,
+  PAGE_CACHE_CONTROL,
+} from '../helpers/frontend-harness.js';
 
 const harness = new FrontendHarness();
 beforeAll(() => harness.start());
 afterAll(() => harness.stop());
 
 const manifest = JSON.parse(readFileSync(paths.assetManifest, 'utf8')) as Record<string, string>;
-
-const EVERY_RESPONSE = {
-  'x-robots-tag': 'noindex, nofollow',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'x-permitted-cross-domain-policies': 'none',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
-  'cross-origin-embedder-policy': 'require-corp',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
-};
-const PAGE_CACHE = 'no-store, no-cache, private, must-revalidate';
 
 /** The response head for a GET of `target` exactly as written on the request line. */
 function rawGet(target: string): Promise<string> {
@@ -67,7 +59,7 @@ describe('security headers', () => {
         ? { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }
         : {},
     );
-    for (const [name, value] of Object.entries(EVERY_RESPONSE))
+    for (const [name, value] of Object.entries(EVERY_RESPONSE_HEADERS))
       expect(response.headers.get(name), name).toBe(value);
     cspNonce(response);
   });
@@ -101,7 +93,7 @@ describe('security headers', () => {
   ])('stop %s being cached', async (_name, path, status) => {
     const response = await harness.fetch(path);
     expect(response.status).toBe(status);
-    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE_CONTROL);
   });
 
   it('stop a refused form post being cached', async () => {
@@ -111,7 +103,7 @@ describe('security headers', () => {
       body: '{}',
     });
     expect(response.status).toBe(415);
-    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE_CONTROL);
   });
 });
 

@@ -31,6 +31,23 @@ export const SERVICE_JSON = {
   data: { name: 'Apply for a licence', contact_link: 'https://example.gov.uk/contact' },
 };
 
+/** SPEC 3.3: the headers on every response of the frontend (page, redirect, asset, parser error). */
+export const EVERY_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'x-robots-tag': 'noindex, nofollow',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'x-permitted-cross-domain-policies': 'none',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
+};
+
+/** The Cache-Control of every page, error page, redirect and status answer (assets are the exception). */
+export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate';
+
 /** The frontend listening on a real port, with both upstreams as real recording servers. */
 export class FrontendHarness {
   readonly serviceDirectory = new RecordingServer();
