@@ -1,18 +1,15 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DOCUMENT_B64,
-  FrontendHarness,
   KEY,
   LANDING_PATH,
   SERVICE_B64,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 import { formSession } from '../helpers/forms.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
-beforeEach(() => harness.reset());
+const harness = setUpFrontendTest();
 
 async function expectHtmlClientError(response: Response): Promise<string> {
   expect(response.status).toBeGreaterThanOrEqual(400);

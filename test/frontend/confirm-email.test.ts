@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DOCUMENT_ID,
   FrontendHarness,
@@ -6,12 +6,11 @@ import {
   LANDING_PATH,
   SERVICE_ID,
   documentJson,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 import { formBody, formSession, type FormSession } from '../helpers/forms.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
+const harness = setUpFrontendTest();
 
 const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
 const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
@@ -19,7 +18,6 @@ const DIRECT_FILE_URL = `http://download.example.gov.uk/services/${SERVICE_ID}/d
 const RIGHT_EMAIL = 'recipient@example.com';
 
 beforeEach(() => {
-  harness.reset();
   harness.documentApi.handler = (request) => {
     if (request.url.endsWith('/authenticate')) {
       const { email_address: email } = JSON.parse(request.body) as { email_address: string };

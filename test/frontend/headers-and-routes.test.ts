@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paths } from '../../src/common/paths.js';
 import {
   EVERY_RESPONSE_HEADERS,
-  FrontendHarness,
   KEY,
   LANDING_PATH,
   PAGE_CACHE_CONTROL,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
+const harness = setUpFrontendTest();
 
 const manifest = JSON.parse(readFileSync(paths.assetManifest, 'utf8')) as Record<string, string>;
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyNotifyToken } from '../../src/common/jwt.js';
 import {
   DOCUMENT_ID,
@@ -7,12 +7,10 @@ import {
   LANDING_PATH,
   SERVICE_ID,
   documentJson,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
-beforeEach(() => harness.reset());
+const harness = setUpFrontendTest();
 
 describe('landing page', () => {
   it('names the sender and continues to the download page when no confirmation is needed', async () => {

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FrontendHarness, KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEY, LANDING_PATH, documentJson, setUpFrontendTest } from '../helpers/frontend-harness.js';
 import type { Handler } from '../helpers/recording-server.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
-beforeEach(() => harness.reset());
+const harness = setUpFrontendTest();
 
 const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
 const LANDING = `${LANDING_PATH}?key=${KEY}`;

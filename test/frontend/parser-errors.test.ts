@@ -1,23 +1,21 @@
 // What Node's HTTP layer would answer by itself (parser errors, no Host, Expect, CONNECT, half-closed clients,
 // pipelining), on a real port over raw sockets: every answer is the frontend's HTML page with SPEC 3.3's headers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   documentJson,
   EVERY_RESPONSE_HEADERS,
-  FrontendHarness,
   KEY,
   LANDING_PATH,
   PAGE_CACHE_CONTROL,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 import { type RawResponse, rawExchange } from '../helpers/raw-http.js';
 
-const harness = new FrontendHarness();
+const harness = setUpFrontendTest();
 let port = 0;
-beforeAll(async () => {
-  await harness.start();
+beforeAll(() => {
   port = Number(new URL(harness.baseUrl).port);
 });
-afterAll(() => harness.stop());
 
 const PAGE_HEADERS = { ...EVERY_RESPONSE_HEADERS, 'cache-control': PAGE_CACHE_CONTROL };
 

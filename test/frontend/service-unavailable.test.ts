@@ -1,15 +1,12 @@
 // An upstream that answers 503 is down for now (the API without Redis or S3, or a load balancer with no replica
 // left): the recipient gets an honest "service unavailable, try again later" page with status 503, not the 500
 // page that says something went wrong.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FrontendHarness, KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import { describe, expect, it } from 'vitest';
+import { KEY, LANDING_PATH, documentJson, setUpFrontendTest } from '../helpers/frontend-harness.js';
 import { formBody, formSession } from '../helpers/forms.js';
 import type { Handler } from '../helpers/recording-server.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
-beforeEach(() => harness.reset());
+const harness = setUpFrontendTest();
 
 const LANDING = `${LANDING_PATH}?key=${KEY}`;
 const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;

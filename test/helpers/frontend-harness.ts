@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { uuidToBase64url } from '../../src/common/base64url.js';
 import { createLogger } from '../../src/common/logging.js';
 import { buildFrontend } from '../../src/frontend/app.js';
@@ -110,4 +111,17 @@ export class FrontendHarness {
   checkRequests(): RecordedRequest[] {
     return this.documentApi.requests.filter((r) => r.url.includes('/check'));
   }
+}
+
+/**
+ * The preamble of a frontend test file: both upstreams and the frontend listening before the first test (with
+ * `env` over the test defaults), their default answers and a clean record before each test, all stopped after
+ * the last. Call it at the top of the file; the harness it returns is ready inside the tests.
+ */
+export function setUpFrontendTest(env: Record<string, string> = {}): FrontendHarness {
+  const harness = new FrontendHarness();
+  beforeAll(() => harness.start(env));
+  afterAll(() => harness.stop());
+  beforeEach(() => harness.reset());
+  return harness;
 }
