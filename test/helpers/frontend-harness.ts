@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { type CheerioAPI, load } from 'cheerio';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { uuidToBase64url } from '../../src/common/base64url.js';
@@ -124,4 +125,19 @@ export function setUpFrontendTest(env: Record<string, string> = {}): FrontendHar
   afterAll(() => harness.stop());
   beforeEach(() => harness.reset());
   return harness;
+}
+
+/** The markup as a DOM, for assertions about elements, attributes and text rather than patterns over strings. */
+export function parseHtml(html: string): CheerioAPI {
+  return load(html);
+}
+
+/** An element's text as a reader sees it: runs of whitespace made one space, trimmed. */
+export function textOf(selection: { text(): string }): string {
+  return selection.text().replace(/\s+/g, ' ').trim();
+}
+
+/** The document's <title> (not the one inside the GOV.UK logo's SVG). */
+export function pageTitle($: CheerioAPI): string {
+  return $('head > title').text();
 }
