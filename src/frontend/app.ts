@@ -11,6 +11,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { edgeServerOptions, type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
+import { isRecord } from '../common/json.js';
 import type { Logger } from '../common/logging.js';
 import { paths } from '../common/paths.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
@@ -20,10 +21,13 @@ import { ServiceDirectoryClient } from './clients/service-directory.js';
 import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
 import type { FrontendConfig } from './config.js';
 import { sendPage } from './pages.js';
-import { registerConfirmEmailRoutes } from './routes/confirm-email.js';
-import { registerDownloadRoute } from './routes/download.js';
-import { registerLandingRoute } from './routes/landing.js';
-import { registerServiceRoutes } from './routes/service-routes.js';
+import { confirmEmailRoute } from './routes/confirm-email.js';
+import { downloadRoute } from './routes/download.js';
+import type { JourneyDeps } from './routes/journey.js';
+import { landingRoute } from './routes/landing.js';
+import { legacyRedirectsRoute } from './routes/legacy-redirects.js';
+import { securityTxtRoute } from './routes/security-txt.js';
+import { statusRoute } from './routes/status.js';
 import { type AssetUrls, createRenderer, loadAssetUrls } from './views.js';
 
 export interface FrontendDeps {
@@ -68,7 +72,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
 
   const serviceDirectory = new JsonUpstream(
     'service-directory',
-    config.apiHostName,
+    config.serviceDirectoryUrl,
     undefined,
     deps.observeUpstream,
   );
@@ -119,25 +123,6 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     wildcard: false,
   });
 
-  const journeyDeps = {
-    render,
-    now,
-    services: new ServiceDirectoryClient(serviceDirectory, {
-      clientId: config.adminClientId,
-      clientSecret: config.adminClientSecret,
-      cacheTtlMs: config.serviceCacheTtlMs,
-    }),
-    documents: new DocumentApiClient(documentApi),
-  };
-  registerLandingRoute(app, journeyDeps);
-  registerConfirmEmailRoutes(app, {
-    ...journeyDeps,
-    documentApiPublicUrl: config.documentDownloadApiHostName,
-    secureCookies: config.httpProtocol === 'https',
-  });
-  registerDownloadRoute(app, journeyDeps);
-  registerServiceRoutes(app, config.documentDownloadApiHostName);
-
   app.setNotFoundHandler((_request, reply) => sendPage(reply, render, 404, 'errors/404.njk'));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (reply.sent) return reply;
@@ -150,6 +135,27 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     request.log.error({ err: error }, 'request failed');
     return sendPage(reply, render, 500, 'errors/500.njk');
   });
+
+  const journey: JourneyDeps = {
+    render,
+    now,
+    services: new ServiceDirectoryClient(serviceDirectory, {
+      clientId: config.adminClientId,
+      clientSecret: config.adminClientSecret,
+      cacheTtlMs: config.serviceCacheTtlMs,
+    }),
+    documents: new DocumentApiClient(documentApi),
+  };
+  await app.register(landingRoute, journey);
+  await app.register(confirmEmailRoute, {
+    ...journey,
+    documentApiPublicUrl: config.documentDownloadApiHostName,
+    secureCookies: config.httpProtocol === 'https',
+  });
+  await app.register(downloadRoute, journey);
+  await app.register(statusRoute);
+  await app.register(legacyRedirectsRoute, { documentApiPublicUrl: config.documentDownloadApiHostName });
+  await app.register(securityTxtRoute);
   return app;
 }
 
@@ -159,8 +165,7 @@ function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
 }
 
 function formField(body: unknown, name: string): string | undefined {
-  const value =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  const value = isRecord(body) ? body[name] : undefined;
   return typeof value === 'string' ? value : undefined;
 }
 

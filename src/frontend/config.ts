@@ -9,8 +9,8 @@ import {
 export interface FrontendConfig {
   environment: string;
   port: number;
-  /** Notify API base URL: the service directory. */
-  apiHostName: string;
+  /** The service directory's base URL (Notify's API, or the document API's embedded one): API_HOST_NAME. */
+  serviceDirectoryUrl: string;
   adminClientId: 'notify-admin';
   adminClientSecret: string;
   /** Public base URL of the document API: redirects and the access cookie's domain. */
@@ -53,7 +53,7 @@ export function loadFrontendConfig(env: Env): FrontendConfig {
   return {
     environment,
     port: integerVariable({ PORT: required('PORT') }, 'PORT', 0, { min: 0 }),
-    apiHostName: baseUrl('API_HOST_NAME', required('API_HOST_NAME')),
+    serviceDirectoryUrl: baseUrl('API_HOST_NAME', required('API_HOST_NAME')),
     adminClientId: 'notify-admin',
     adminClientSecret: required('ADMIN_CLIENT_SECRET'),
     documentDownloadApiHostName,

@@ -1,4 +1,5 @@
 import { EMAIL_PATTERN } from '../common/email.js';
+import { ukDate } from '../common/uk-dates.js';
 export { prettyFileType } from '../common/file-types.js';
 
 /** "0.1KB", "12.1KB", "2KB", "0.7MB": how the download link states a file's size. */
@@ -14,24 +15,9 @@ function oneDecimalPlace(value: number): string {
   return value.toFixed(1).replace(/\.0$/, '');
 }
 
-const LONDON_DATE = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-let lastToday: { minute: number; date: Date } | undefined;
-
 /** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */
 export function ukToday(now: Date = new Date()): Date {
-  // The UK date only changes on a minute boundary: work it out (Intl is slow) once a minute.
-  const minute = Math.floor(now.getTime() / 60_000);
-  if (lastToday?.minute === minute) return new Date(lastToday.date);
-  const parts = Object.fromEntries(LONDON_DATE.formatToParts(now).map((part) => [part.type, part.value]));
-  const date = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)));
-  lastToday = { minute, date };
-  return new Date(date);
+  return new Date(`${ukDate(now)}T00:00:00Z`);
 }
 
 /** The calendar date at the start of an ISO date or date-time ("2022-11-12", "2022-11-12T10:00:00"). */

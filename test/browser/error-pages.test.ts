@@ -8,10 +8,10 @@ import {
   axeViolationsWithoutJavaScript,
   launchChromium,
 } from '../helpers/browser.js';
-import { FrontendHarness, KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import { KEY, LANDING_PATH, documentJson, setUpFrontendTest } from '../helpers/frontend-harness.js';
 import { checkPage, textOf } from './page-checks.js';
 
-const harness = new FrontendHarness();
+const harness = setUpFrontendTest({ DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000' });
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -20,7 +20,6 @@ let watcher: PageWatcher;
 let launchFailure: unknown;
 
 beforeAll(async () => {
-  await harness.start({ DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000' });
   try {
     browser = await launchChromium();
   } catch (error) {
@@ -33,11 +32,10 @@ beforeAll(async () => {
   watcher = new PageWatcher(page);
 });
 afterAll(async () => {
-  await Promise.all([browser?.close(), harness.stop()]);
+  await browser?.close();
 });
 beforeEach(async () => {
   if (launchFailure) throw launchFailure;
-  harness.reset();
   await context.clearCookies();
 });
 

@@ -4,11 +4,11 @@ import type { RecordedRequest } from '../helpers/recording-server.js';
 import { BROWSER_TEST_TIMEOUT_MS, PageWatcher, launchChromium } from '../helpers/browser.js';
 import {
   DOCUMENT_ID,
-  FrontendHarness,
   KEY,
   LANDING_PATH,
   SERVICE_ID,
   documentJson,
+  setUpFrontendTest,
 } from '../helpers/frontend-harness.js';
 import { checkPage, textOf } from './page-checks.js';
 
@@ -20,13 +20,12 @@ const RIGHT_EMAIL = 'recipient@example.com';
 const WRONG_EMAIL = 'someone.else@example.com';
 const SIGNED_DATA = 'signed.data-from-the-api';
 
-const harness = new FrontendHarness();
+const harness = setUpFrontendTest({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API });
 let browser: Browser;
 
 let launchFailure: unknown;
 
 beforeAll(async () => {
-  await harness.start({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API });
   try {
     browser = await launchChromium();
   } catch (error) {
@@ -35,11 +34,10 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await Promise.all([browser?.close(), harness.stop()]);
+  await browser?.close();
 });
 beforeEach(() => {
   if (launchFailure) throw launchFailure;
-  harness.reset();
 });
 
 /** The fake document API: the file needs confirmation, and only RIGHT_EMAIL authenticates. */

@@ -1,18 +1,18 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DOCUMENT_B64,
-  FrontendHarness,
   KEY,
   LANDING_PATH,
   SERVICE_B64,
+  setUpFrontendTest,
+  pageTitle,
+  parseHtml,
+  textOf,
 } from '../helpers/frontend-harness.js';
 import { formSession } from '../helpers/forms.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
-beforeEach(() => harness.reset());
+const harness = setUpFrontendTest();
 
 async function expectHtmlClientError(response: Response): Promise<string> {
   expect(response.status).toBeGreaterThanOrEqual(400);
@@ -41,7 +41,7 @@ describe('malformed links', () => {
       const html = await expectHtmlClientError(
         await harness.fetch(`${base}${suffix}${query ? `?${query}` : ''}`),
       );
-      expect(html).toContain('Page not found');
+      expect(textOf(parseHtml(html)('h1'))).toBe('Page not found');
     }
     expect(harness.checkRequests()).toHaveLength(0);
   });
@@ -54,8 +54,10 @@ describe('malformed links', () => {
     ['huge', 'A'.repeat(4000)],
   ])('a key that is %s gets the service 404 page without asking the document API', async (_name, key) => {
     const html = await expectHtmlClientError(await harness.fetch(`${LANDING_PATH}?key=${key}`));
-    expect(html).toContain('the file may have expired or been deleted');
+    const $ = parseHtml(html);
+    expect(textOf($('main'))).toContain('the file may have expired or been deleted');
     expect(html).not.toContain('<script>alert');
+    expect($('script').filter((_index, script) => $(script).text().includes('alert'))).toHaveLength(0);
     expect(harness.checkRequests()).toHaveLength(0);
   });
 
@@ -69,6 +71,11 @@ describe('malformed links', () => {
     const response = await harness.fetch(`/d/%3Cscript%3E/%22onload=%22?key=%3Cimg%20src=x%3E`);
     const html = await expectHtmlClientError(response);
     expect(html).not.toMatch(/<script>|<img src=x>|"onload="/);
+    const $ = parseHtml(html);
+    expect($('img')).toHaveLength(0);
+    expect($('[onload]')).toHaveLength(0);
+    // Only the page's own scripts, each with the response's nonce.
+    expect($('script:not([nonce])')).toHaveLength(0);
   });
 });
 
@@ -110,7 +117,7 @@ describe('malformed form posts', () => {
       body,
     });
     const html = await expectHtmlClientError(response);
-    expect(html).toContain('GOV.UK');
+    expect(pageTitle(parseHtml(html))).toMatch(/ – GOV\.UK$/);
   });
 
   it('refuses an oversized form with 413', async () => {
@@ -132,7 +139,8 @@ describe('malformed form posts', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
         body: `csrf_token=${encodeURIComponent(session.token)}&${body}`,
       });
-    expect(await (await post('other=1')).text()).toContain('Enter your email address');
+    const empty = parseHtml(await (await post('other=1')).text());
+    expect(textOf(empty('.govuk-error-summary a[href="#email_address"]'))).toBe('Enter your email address');
     const repeated = await post('email_address=a@b.com&email_address=c@d.com');
     expect(repeated.status).toBe(400);
     const echoed = await post(`email_address=${encodeURIComponent('"><script>alert(1)</script>')}`);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DOCUMENT_ID,
   FrontendHarness,
@@ -6,12 +6,14 @@ import {
   LANDING_PATH,
   SERVICE_ID,
   documentJson,
+  pageTitle,
+  parseHtml,
+  setUpFrontendTest,
+  textOf,
 } from '../helpers/frontend-harness.js';
 import { formBody, formSession, type FormSession } from '../helpers/forms.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
+const harness = setUpFrontendTest();
 
 const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
 const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
@@ -19,7 +21,6 @@ const DIRECT_FILE_URL = `http://download.example.gov.uk/services/${SERVICE_ID}/d
 const RIGHT_EMAIL = 'recipient@example.com';
 
 beforeEach(() => {
-  harness.reset();
   harness.documentApi.handler = (request) => {
     if (request.url.endsWith('/authenticate')) {
       const { email_address: email } = JSON.parse(request.body) as { email_address: string };
@@ -55,19 +56,29 @@ async function submit(
 
 describe('confirm your email address', () => {
   it('shows one email field and a Continue button', async () => {
-    const response = await harness.fetch(CONFIRM);
-    const html = await response.text();
-    expect(html).toContain('<title>Confirm your email address – GOV.UK</title>');
-    expect(html).toContain(
+    const $ = parseHtml(await (await harness.fetch(CONFIRM)).text());
+    expect(pageTitle($)).toBe('Confirm your email address – GOV.UK');
+    expect(textOf($('main'))).toContain(
       'For security, we need to confirm the email address the file was sent to before you can download it.',
     );
-    const input = /<input[^>]*name="email_address"[^>]*>/.exec(html)?.[0] ?? '';
-    expect(input).toContain('type="email"');
-    expect(input).toContain('autocomplete="email"');
-    expect(input).toContain('spellcheck="false"');
-    expect(html).toMatch(/<label[^>]*for="email_address"[^>]*>\s*Email address\s*<\/label>/);
-    expect(html).toMatch(/<button[^>]*>\s*Continue\s*<\/button>/);
-    expect(html).toContain(`action="${LANDING_PATH}/confirm-email-address?key=${KEY}"`);
+    const form = $('main form');
+    expect(form).toHaveLength(1);
+    expect(form.attr('method')).toBe('post');
+    expect(form.attr('action')).toBe(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    const fields = form.find('input:not([type="hidden"])');
+    expect(fields).toHaveLength(1);
+    expect(fields.attr('name')).toBe('email_address');
+    expect(fields.attr('id')).toBe('email_address');
+    expect(fields.attr('type')).toBe('email');
+    expect(fields.attr('autocomplete')).toBe('email');
+    expect(fields.attr('spellcheck')).toBe('false');
+    expect(textOf($('label[for="email_address"]'))).toBe('Email address');
+    expect(
+      form
+        .find('button')
+        .toArray()
+        .map((button) => textOf($(button))),
+    ).toEqual(['Continue']);
   });
 
   it('goes straight to the download page when no confirmation is needed', async () => {
@@ -97,25 +108,28 @@ describe('confirm your email address', () => {
   });
 
   it('has the contact paragraph, as the landing and download pages do', async () => {
-    const html = await (await harness.fetch(CONFIRM)).text();
-    expect(html).toContain(
-      'If you have any questions, <a class="govuk-link" href="https://example.gov.uk/contact" rel="noreferrer">contact Apply for a licence</a>.',
-    );
+    const $ = parseHtml(await (await harness.fetch(CONFIRM)).text());
+    const contact = $('main p').filter((_index, p) => textOf($(p)).startsWith('If you have any questions'));
+    expect(textOf(contact)).toBe('If you have any questions, contact Apply for a licence.');
+    const link = contact.find('a');
+    expect(link.attr('class')).toBe('govuk-link');
+    expect(link.attr('href')).toBe('https://example.gov.uk/contact');
+    expect(link.attr('rel')).toBe('noreferrer');
+    expect(link.text()).toBe('contact Apply for a licence');
   });
 
   it('says so when the address is not the one the file was sent to', async () => {
     const response = await submit(await openForm(), 'someone.else@example.com');
     expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain('<title>Error: Confirm your email address – GOV.UK</title>');
-    const title = /<h2 class="govuk-error-summary__title">([\s\S]*?)<\/h2>/.exec(html)?.[1]?.trim();
-    expect(title).toBe('There is a problem');
-    const body = /<div class="govuk-error-summary__body">([\s\S]*?)<\/div>/.exec(html)?.[1] ?? '';
+    const $ = parseHtml(await response.text());
+    expect(pageTitle($)).toBe('Error: Confirm your email address – GOV.UK');
+    expect(textOf($('h2.govuk-error-summary__title'))).toBe('There is a problem');
+    const body = textOf($('div.govuk-error-summary__body'));
     expect(body).toContain('This is not the email address the file was sent to.');
     expect(body).toContain(
       'To confirm the file was meant for you, enter the email address Apply for a licence sent the file to.',
     );
-    expect(html).not.toContain('govuk-error-message');
+    expect($('.govuk-error-message')).toHaveLength(0);
     expect(response.headers.getSetCookie().some((c) => c.startsWith('document_access_signed_data='))).toBe(
       false,
     );
@@ -128,7 +142,9 @@ describe('confirm your email address', () => {
         : { status: 200, json: documentJson({ confirm_email: true }) };
     const response = await submit(await openForm(), RIGHT_EMAIL);
     expect(response.status).toBe(400);
-    expect(await response.text()).toContain('This is not the email address the file was sent to.');
+    expect(textOf(parseHtml(await response.text())('.govuk-error-summary'))).toContain(
+      'This is not the email address the file was sent to.',
+    );
   });
 
   it.each([
@@ -139,13 +155,13 @@ describe('confirm your email address', () => {
   ])('rejects %j with "%s" without asking the API', async (email, message) => {
     const response = await submit(await openForm(), email);
     expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain('<title>Error: Confirm your email address – GOV.UK</title>');
-    expect(html).toContain('There is a problem');
-    expect(html).toMatch(new RegExp(`<a href="#email_address"[^>]*>${message}</a>`));
-    expect(html).toMatch(
-      new RegExp(`govuk-error-message[^>]*>\\s*<span class="govuk-visually-hidden">Error:</span> ${message}`),
-    );
+    const $ = parseHtml(await response.text());
+    expect(pageTitle($)).toBe('Error: Confirm your email address – GOV.UK');
+    expect(textOf($('.govuk-error-summary__title'))).toBe('There is a problem');
+    expect(textOf($('.govuk-error-summary a[href="#email_address"]'))).toBe(message);
+    const fieldError = $('.govuk-form-group .govuk-error-message');
+    expect(textOf(fieldError.find('.govuk-visually-hidden'))).toBe('Error:');
+    expect(textOf(fieldError)).toBe(`Error: ${message}`);
     expect(authenticateCalls()).toHaveLength(0);
   });
 
@@ -156,14 +172,14 @@ describe('confirm your email address', () => {
         : { status: 200, json: documentJson({ confirm_email: true }) };
     const response = await submit(await openForm(), RIGHT_EMAIL);
     expect(response.status).toBe(429);
-    const html = await response.text();
-    expect(html).toContain('<title>Cannot access document – GOV.UK</title>');
-    expect(html).toContain(
+    const $ = parseHtml(await response.text());
+    expect(pageTitle($)).toBe('Cannot access document – GOV.UK');
+    expect(textOf($('main'))).toContain(
       'There have been too many attempts to access this document recently. Please try again in a few minutes.',
     );
-    expect(html).toContain(
-      `<a class="govuk-link" href="${LANDING_PATH}/confirm-email-address?key=${KEY}">Go back to confirm your email address</a>`,
-    );
+    const back = $('main a').filter((_index, a) => textOf($(a)) === 'Go back to confirm your email address');
+    expect(back.attr('href')).toBe(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    expect(back.attr('class')).toBe('govuk-link');
   });
 
   it.each([
@@ -176,7 +192,7 @@ describe('confirm your email address', () => {
         : { status: 200, json: documentJson({ confirm_email: true }) };
     const response = await submit(await openForm(), RIGHT_EMAIL);
     expect(response.status).toBe(status);
-    expect(await response.text()).toContain(words);
+    expect(textOf(parseHtml(await response.text())('main'))).toContain(words);
   });
 
   it('shows the 500 page when authenticate answers something unexpected', async () => {
@@ -235,7 +251,9 @@ describe('what the form accepts', () => {
     const response = await post(session, type, body(session.token));
     expect(response.status).toBe(415);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('What you sent was not a form we recognise.');
+    expect(textOf(parseHtml(await response.text())('main'))).toContain(
+      'What you sent was not a form we recognise.',
+    );
     expect(response.headers.getSetCookie().some((c) => c.startsWith('document_access_signed_data='))).toBe(
       false,
     );
@@ -254,9 +272,11 @@ describe('what the form accepts', () => {
 describe('CSRF protection', () => {
   it('names the hidden field csrf_token, as Notify does, and reads the token from it alone', async () => {
     const session = await openForm();
-    const html = await (await harness.fetch(CONFIRM, { headers: { cookie: session.cookie } })).text();
-    expect(html).toMatch(/<input type="hidden" name="csrf_token" value="[^"]+">/);
-    expect(html).not.toContain('name="_csrf"');
+    const $ = parseHtml(await (await harness.fetch(CONFIRM, { headers: { cookie: session.cookie } })).text());
+    const hidden = $('form input[type="hidden"]');
+    expect(hidden.toArray().map((input) => $(input).attr('name'))).toEqual(['csrf_token']);
+    expect(hidden.attr('value')).toMatch(/^\S+$/);
+    expect($('[name="_csrf"]')).toHaveLength(0);
 
     const underOldName = await harness.fetch(CONFIRM, {
       method: 'POST',
@@ -293,10 +313,12 @@ describe('CSRF protection', () => {
   ])('refuses %s with the form and a 400, sending nothing upstream', async (_name, session) => {
     const response = await submit(await session(), RIGHT_EMAIL);
     expect(response.status).toBe(400);
-    const html = await response.text();
-    expect(html).toContain('There is a problem');
-    expect(html).toContain('Your form could not be sent. Try again.');
-    expect(html).toContain('name="email_address"');
+    const $ = parseHtml(await response.text());
+    expect(textOf($('.govuk-error-summary__title'))).toBe('There is a problem');
+    expect(textOf($('.govuk-error-summary a[href="#email_address"]'))).toBe(
+      'Your form could not be sent. Try again.',
+    );
+    expect($('form input[name="email_address"]')).toHaveLength(1);
     expect(authenticateCalls()).toHaveLength(0);
   });
 });

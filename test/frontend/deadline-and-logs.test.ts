@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FrontendHarness, KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import {
+  FrontendHarness,
+  KEY,
+  LANDING_PATH,
+  documentJson,
+  parseHtml,
+  textOf,
+} from '../helpers/frontend-harness.js';
 import { formBody, formSession } from '../helpers/forms.js';
 
 let harness: FrontendHarness;
@@ -22,9 +29,9 @@ describe('request deadline', () => {
     const response = await harness.fetch(`${LANDING_PATH}?key=${KEY}`);
     const elapsed = Date.now() - started;
     expect(response.status).toBe(504);
-    const html = await response.text();
-    expect(html).toContain('Sorry, there’s a problem with the service');
-    expect(html).toContain('You cannot download your file at the moment.');
+    const $ = parseHtml(await response.text());
+    expect(textOf($('h1'))).toBe('Sorry, there’s a problem with the service');
+    expect(textOf($('main'))).toContain('You cannot download your file at the moment.');
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(5000);
     expect(harness.documentApi.requests).toHaveLength(1);

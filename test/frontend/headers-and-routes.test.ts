@@ -1,29 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paths } from '../../src/common/paths.js';
-import { FrontendHarness, KEY, LANDING_PATH } from '../helpers/frontend-harness.js';
+import {
+  EVERY_RESPONSE_HEADERS,
+  KEY,
+  LANDING_PATH,
+  PAGE_CACHE_CONTROL,
+  parseHtml,
+  setUpFrontendTest,
+  textOf,
+} from '../helpers/frontend-harness.js';
 
-const harness = new FrontendHarness();
-beforeAll(() => harness.start());
-afterAll(() => harness.stop());
+const harness = setUpFrontendTest();
 
 const manifest = JSON.parse(readFileSync(paths.assetManifest, 'utf8')) as Record<string, string>;
-
-const EVERY_RESPONSE = {
-  'x-robots-tag': 'noindex, nofollow',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'x-permitted-cross-domain-policies': 'none',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
-  'cross-origin-embedder-policy': 'require-corp',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
-};
-const PAGE_CACHE = 'no-store, no-cache, private, must-revalidate';
 
 /** The response head for a GET of `target` exactly as written on the request line. */
 function rawGet(target: string): Promise<string> {
@@ -67,7 +59,7 @@ describe('security headers', () => {
         ? { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }
         : {},
     );
-    for (const [name, value] of Object.entries(EVERY_RESPONSE))
+    for (const [name, value] of Object.entries(EVERY_RESPONSE_HEADERS))
       expect(response.headers.get(name), name).toBe(value);
     cspNonce(response);
   });
@@ -78,10 +70,10 @@ describe('security headers', () => {
       const response = await harness.fetch(`${LANDING_PATH}?key=${KEY}`);
       const nonce = cspNonce(response);
       expect(Buffer.from(nonce, 'base64').length).toBeGreaterThanOrEqual(16);
-      const html = await response.text();
-      const scripts = html.match(/<script[^>]*>/g) ?? [];
+      const $ = parseHtml(await response.text());
+      const scripts = $('script').toArray();
       expect(scripts.length).toBeGreaterThanOrEqual(2);
-      for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
+      for (const script of scripts) expect($(script).attr('nonce')).toBe(nonce);
       nonces.add(nonce);
     }
     expect(nonces.size).toBe(5);
@@ -101,7 +93,7 @@ describe('security headers', () => {
   ])('stop %s being cached', async (_name, path, status) => {
     const response = await harness.fetch(path);
     expect(response.status).toBe(status);
-    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE_CONTROL);
   });
 
   it('stop a refused form post being cached', async () => {
@@ -111,24 +103,26 @@ describe('security headers', () => {
       body: '{}',
     });
     expect(response.status).toBe(415);
-    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE);
+    expect(response.headers.get('cache-control')).toBe(PAGE_CACHE_CONTROL);
   });
 });
 
 describe('page layout', () => {
   it('uses the GOV.UK template, links the header to GOV.UK and keeps the footer free of links', async () => {
-    const html = await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text();
-    expect(html).toContain('<html lang="en" class="govuk-template">');
-    expect(html).toMatch(/<a href="https:\/\/www\.gov\.uk"[^>]*class="govuk-header__[a-z-]+"/);
-    const footer = /<footer[\s\S]*<\/footer>/.exec(html)?.[0] ?? '';
-    expect(footer).toContain('Open Government Licence v3.0');
-    expect(footer).toContain('© Crown copyright');
-    expect(footer).not.toContain('<a ');
-    expect(html).toContain(`<link rel="stylesheet" href="${manifest['application.css']}">`);
-    expect(html).toMatch(
-      new RegExp(`<script type="module" src="${manifest['application.js']}" nonce="[^"]+"></script>`),
-    );
-    expect(html).toContain(`href="${manifest.govukAssetPath}/images/favicon.svg"`);
+    const $ = parseHtml(await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text());
+    expect($('html').attr('lang')).toBe('en');
+    expect($('html').hasClass('govuk-template')).toBe(true);
+    expect($('header a[href="https://www.gov.uk"]').attr('class')).toMatch(/^govuk-header__[a-z-]+$/);
+    const footer = $('footer');
+    expect(footer).toHaveLength(1);
+    expect(textOf(footer)).toContain('Open Government Licence v3.0');
+    expect(textOf(footer)).toContain('© Crown copyright');
+    expect(footer.find('a')).toHaveLength(0);
+    expect($('link[rel="stylesheet"]').attr('href')).toBe(manifest['application.css']);
+    const module = $('script[type="module"]');
+    expect(module.attr('src')).toBe(manifest['application.js']);
+    expect(module.attr('nonce')).toMatch(/^\S+$/);
+    expect($(`link[href="${manifest.govukAssetPath}/images/favicon.svg"]`)).toHaveLength(1);
   });
 });
 

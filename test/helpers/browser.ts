@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import { load } from 'cheerio';
 import { type Browser, type ConsoleMessage, type Page, type Response, chromium } from 'playwright-core';
 import { paths } from '../../src/common/paths.js';
 
@@ -194,7 +195,9 @@ export async function axeViolationsWithoutJavaScript(page: Page): Promise<string
   if (!browser) throw new Error('page has no browser');
   const replay = await replayFor(browser);
   // Inline scripts too: GOV.UK's template marks the body as JS-capable from an inline script.
-  replay.html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '');
+  const $ = load(await page.content());
+  $('script').remove();
+  replay.html = $.html();
   replay.address = page.url();
   await replay.page.goto(replay.address, { waitUntil: 'load' });
   if (await replay.page.evaluate(() => document.scripts.length > 0)) {

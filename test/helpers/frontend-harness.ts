@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
+import { type CheerioAPI, load } from 'cheerio';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { uuidToBase64url } from '../../src/common/base64url.js';
 import { createLogger } from '../../src/common/logging.js';
 import { buildFrontend } from '../../src/frontend/app.js';
@@ -30,6 +32,23 @@ export function documentJson(overrides: Record<string, unknown> = {}): Record<st
 export const SERVICE_JSON = {
   data: { name: 'Apply for a licence', contact_link: 'https://example.gov.uk/contact' },
 };
+
+/** SPEC 3.3: the headers on every response of the frontend (page, redirect, asset, parser error). */
+export const EVERY_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'x-robots-tag': 'noindex, nofollow',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'x-permitted-cross-domain-policies': 'none',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
+};
+
+/** The Cache-Control of every page, error page, redirect and status answer (assets are the exception). */
+export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate';
 
 /** The frontend listening on a real port, with both upstreams as real recording servers. */
 export class FrontendHarness {
@@ -93,4 +112,32 @@ export class FrontendHarness {
   checkRequests(): RecordedRequest[] {
     return this.documentApi.requests.filter((r) => r.url.includes('/check'));
   }
+}
+
+/**
+ * The preamble of a frontend test file: both upstreams and the frontend listening before the first test (with
+ * `env` over the test defaults), their default answers and a clean record before each test, all stopped after
+ * the last. Call it at the top of the file; the harness it returns is ready inside the tests.
+ */
+export function setUpFrontendTest(env: Record<string, string> = {}): FrontendHarness {
+  const harness = new FrontendHarness();
+  beforeAll(() => harness.start(env));
+  afterAll(() => harness.stop());
+  beforeEach(() => harness.reset());
+  return harness;
+}
+
+/** The markup as a DOM, for assertions about elements, attributes and text rather than patterns over strings. */
+export function parseHtml(html: string): CheerioAPI {
+  return load(html);
+}
+
+/** An element's text as a reader sees it: runs of whitespace made one space, trimmed. */
+export function textOf(selection: { text(): string }): string {
+  return selection.text().replace(/\s+/g, ' ').trim();
+}
+
+/** The document's <title> (not the one inside the GOV.UK logo's SVG). */
+export function pageTitle($: CheerioAPI): string {
+  return $('head > title').text();
 }

@@ -1,10 +1,5 @@
-import {
-  isRecord,
-  type CallContext,
-  type JsonUpstream,
-  unexpectedStatus,
-  UpstreamError,
-} from './upstream.js';
+import { isRecord } from '../../common/json.js';
+import { type CallContext, type JsonUpstream, unexpectedStatus, UpstreamError } from './upstream.js';
 
 export interface DocumentInfo {
   directFileUrl: string;

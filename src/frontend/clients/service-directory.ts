@@ -1,12 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { signNotifyToken } from '../../common/jwt.js';
-import {
-  isRecord,
-  type CallContext,
-  type JsonUpstream,
-  unexpectedStatus,
-  UpstreamError,
-} from './upstream.js';
+import { isRecord } from '../../common/json.js';
+import { type CallContext, type JsonUpstream, unexpectedStatus, UpstreamError } from './upstream.js';
 
 export interface Service {
   name: string;

@@ -1,10 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
+import { isRecord } from '../../common/json.js';
 import { ACCESS_COOKIE_NAME, accessCookieDomain, accessCookiePath } from '../cookies.js';
 import { pageHandler, sendPage } from '../pages.js';
+import { urls } from '../urls.js';
 import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
-export interface ConfirmEmailDeps extends JourneyDeps {
+export interface ConfirmEmailRouteOptions extends JourneyDeps {
   /** Public base URL of the document API: decides the access cookie's Domain. */
   documentApiPublicUrl: string;
   secureCookies: boolean;
@@ -21,11 +23,15 @@ interface FormState {
 
 const FIELD_HREF = '#email_address';
 
-export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEmailDeps): void {
-  const path = '/d/:service/:document/confirm-email-address';
+/** The confirm-your-email form (GET) and its answer (POST): the access cookie on the right address. */
+export async function confirmEmailRoute(
+  app: FastifyInstance,
+  options: ConfirmEmailRouteOptions,
+): Promise<void> {
+  const path = urls.confirmEmail;
 
   const renderForm = (request: FastifyRequest, reply: FastifyReply, journey: Journey, state: FormState) =>
-    sendPage(reply, deps.render, state.status, 'pages/confirm-email.njk', {
+    sendPage(reply, options.render, state.status, 'pages/confirm-email.njk', {
       service: journey.service,
       contact: journey.contact,
       formAction: journey.links.confirm,
@@ -38,7 +44,7 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
 
   /** The journey, or undefined when a reply (error page or redirect) has already been sent. */
   const journeyNeedingConfirmation = async (request: FastifyRequest<JourneyRoute>, reply: FastifyReply) => {
-    const journey = await loadJourney(request, reply, deps);
+    const journey = await loadJourney(request, reply, options);
     if (journey && !journey.document.confirmEmail) {
       reply.redirect(journey.links.download, 302);
       return undefined;
@@ -46,18 +52,21 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
     return journey;
   };
 
-  const rejectForgedForm = pageHandler(deps.render, async (request: FastifyRequest<ConfirmPost>, reply) => {
-    const journey = await journeyNeedingConfirmation(request, reply);
-    if (!journey) return reply;
-    return renderForm(request, reply, journey, {
-      status: 400,
-      errorSummary: summary('Your form could not be sent. Try again.'),
-    });
-  });
+  const rejectForgedForm = pageHandler(
+    options.render,
+    async (request: FastifyRequest<ConfirmPost>, reply) => {
+      const journey = await journeyNeedingConfirmation(request, reply);
+      if (!journey) return reply;
+      return renderForm(request, reply, journey, {
+        status: 400,
+        errorSummary: summary('Your form could not be sent. Try again.'),
+      });
+    },
+  );
 
   app.get<JourneyRoute>(
     path,
-    pageHandler(deps.render, async (request, reply) => {
+    pageHandler(options.render, async (request, reply) => {
       const journey = await journeyNeedingConfirmation(request, reply);
       return journey ? renderForm(request, reply, journey, { status: 200 }) : reply;
     }),
@@ -70,12 +79,12 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
       if (!error.code?.startsWith('FST_CSRF_')) throw error;
       return rejectForgedForm(request, reply);
     },
-    handler: pageHandler(deps.render, async (request: FastifyRequest<ConfirmPost>, reply) => {
+    handler: pageHandler(options.render, async (request: FastifyRequest<ConfirmPost>, reply) => {
       const journey = await journeyNeedingConfirmation(request, reply);
       if (!journey) return reply;
 
       const body = request.body;
-      const raw = isFormBody(body) && typeof body.email_address === 'string' ? body.email_address : '';
+      const raw = isRecord(body) && typeof body.email_address === 'string' ? body.email_address : '';
       const emailAddress = stripAndRemoveObscureWhitespace(raw);
       const invalid =
         emailAddress === ''
@@ -92,15 +101,15 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
         });
       }
 
-      const result = await deps.documents.authenticate(journey.ref, emailAddress, callContext(request));
+      const result = await options.documents.authenticate(journey.ref, emailAddress, callContext(request));
       switch (result.kind) {
         case 'authenticated':
           reply.setCookie(ACCESS_COOKIE_NAME, result.signedData, {
             httpOnly: true,
-            secure: deps.secureCookies,
+            secure: options.secureCookies,
             sameSite: 'lax',
             path: accessCookiePath(result.directFileUrl),
-            domain: accessCookieDomain(deps.documentApiPublicUrl),
+            domain: accessCookieDomain(options.documentApiPublicUrl),
           });
           return reply.redirect(journey.links.download, 302);
         case 'wrong-email':
@@ -115,13 +124,13 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
             },
           });
         case 'rate-limited':
-          return sendPage(reply, deps.render, 429, 'pages/too-many-attempts.njk', {
+          return sendPage(reply, options.render, 429, 'pages/too-many-attempts.njk', {
             confirmUrl: journey.links.confirm,
           });
         case 'not-found':
-          return sendPage(reply, deps.render, 404, 'errors/file-not-found.njk', { ...journey });
+          return sendPage(reply, options.render, 404, 'errors/file-not-found.njk', { ...journey });
         case 'gone':
-          return sendPage(reply, deps.render, 410, 'errors/file-gone.njk', { ...journey });
+          return sendPage(reply, options.render, 410, 'errors/file-gone.njk', { ...journey });
       }
     }),
   });
@@ -129,8 +138,4 @@ export function registerConfirmEmailRoutes(app: FastifyInstance, deps: ConfirmEm
 
 function summary(message: string): Record<string, unknown> {
   return { titleText: 'There is a problem', errorList: [{ text: message, href: FIELD_HREF }] };
-}
-
-function isFormBody(body: unknown): body is Record<string, unknown> {
-  return typeof body === 'object' && body !== null;
 }

@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { base64urlToUuid, decodeKey, uuidToBase64url } from '../../common/base64url.js';
+import { base64urlToUuid, decodeKey } from '../../common/base64url.js';
 import type { DocumentApiClient, DocumentInfo, DocumentRef } from '../clients/document-api.js';
 import type { Service, ServiceDirectoryClient } from '../clients/service-directory.js';
 import type { CallContext } from '../clients/upstream.js';
 import { contactFor, daysFromToday, parseAvailableUntil, ukToday, type Contact } from '../format.js';
 import { sendPage } from '../pages.js';
+import { type JourneyLinks, journeyLinks, type JourneyParams } from '../urls.js';
 import type { Renderer } from '../views.js';
 
 export interface JourneyDeps {
@@ -15,14 +16,8 @@ export interface JourneyDeps {
 }
 
 export interface JourneyRoute {
-  Params: { service: string; document: string };
+  Params: JourneyParams;
   Querystring: Record<string, unknown>;
-}
-
-export interface JourneyLinks {
-  landing: string;
-  confirm: string;
-  download: string;
 }
 
 /** Who sent it, what it is, and the page addresses of this journey. */
@@ -84,14 +79,4 @@ function hasExpired(document: DocumentInfo, now: Date): boolean {
   if (!document.availableUntil) return false;
   const until = parseAvailableUntil(document.availableUntil);
   return until !== undefined && daysFromToday(until, ukToday(now)) < 0;
-}
-
-export function journeyLinks({ serviceId, documentId, key }: DocumentRef): JourneyLinks {
-  const base = `/d/${uuidToBase64url(serviceId)}/${uuidToBase64url(documentId)}`;
-  const query = `?key=${encodeURIComponent(key)}`;
-  return {
-    landing: `${base}${query}`,
-    confirm: `${base}/confirm-email-address${query}`,
-    download: `${base}/download${query}`,
-  };
 }
