@@ -1,3 +1,4 @@
+import { ukDate } from '../common/uk-dates.js';
 import type { DocumentMetadata } from './store/document-store.js';
 
 /*
@@ -11,7 +12,6 @@ import type { DocumentMetadata } from './store/document-store.js';
  */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const MINUTE_MS = 60 * 1000;
 const RETENTION = /^\s*(\d{1,3})\s+weeks?\s*$/i;
 export const MAX_RETENTION_WEEKS = 78;
 
@@ -27,29 +27,6 @@ export function parseRetentionWeeks(value: string | undefined): number | undefin
   if (!match) return undefined;
   const weeks = Number(match[1]);
   return weeks >= 1 && weeks <= MAX_RETENTION_WEEKS ? weeks : undefined;
-}
-
-// 'en-CA' formats as YYYY-MM-DD.
-const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-// Formatting with a time zone costs more than the rest of a check. UK offsets are whole hours, so the date is
-// the same for every instant of one minute: remember recent minutes (creation times and "now" repeat).
-const ukDates = new Map<number, string>();
-
-/** The calendar date of `instant` in the UK (Europe/London), YYYY-MM-DD. */
-export function ukDate(instant: Date): string {
-  const minute = Math.floor(instant.getTime() / MINUTE_MS);
-  let date = ukDates.get(minute);
-  if (date === undefined) {
-    date = LONDON_DATE.format(instant);
-    if (ukDates.size >= 10_000) ukDates.clear();
-    ukDates.set(minute, date);
-  }
-  return date;
 }
 
 /** YYYY-MM-DD plus (or minus) whole days, as calendar dates (no time zone involved). */

@@ -1,7 +1,5 @@
 import { isIP } from 'node:net';
 
-export const ACCESS_COOKIE_NAME = 'document_access_signed_data';
-
 /**
  * The Domain for the access cookie: the API lives on the `download.` subdomain of the frontend's domain, so
  * the cookie is set for the parent. Hosts without dots (localhost) and IP addresses get no Domain at all.

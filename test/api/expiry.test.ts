@@ -2,7 +2,8 @@
 // clock, where a recipient must be served all through the day `available_until` names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/base64url.js';
-import { availableUntil, isExpired, parseRetentionWeeks, ukDate } from '../../src/api/expiry.js';
+import { availableUntil, isExpired, parseRetentionWeeks } from '../../src/api/expiry.js';
+import { ukDate } from '../../src/common/uk-dates.js';
 import { SERVICE_ID } from './helpers/harness.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from './helpers/stored-documents.js';
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { PAGE_CACHE_CONTROL } from '../../common/security-headers.js';
 import type { ClamdClient } from '../clamd.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ClamdClient } from '../clamd.js';
  */
 export async function statusRoutes(app: FastifyInstance, options: { clamd: ClamdClient }): Promise<void> {
   app.get('/_status', { logLevel: 'warn' }, async (request, reply) => {
-    reply.header('Cache-Control', 'no-store, no-cache, private, must-revalidate');
+    reply.header('Cache-Control', PAGE_CACHE_CONTROL);
     try {
       await options.clamd.ping(request.deadline);
       const version = await options.clamd.version(request.deadline);
