@@ -2,6 +2,7 @@
  * The production runtime's footprint in one run (issue 9), run by hand after `npm run build`:
  *
  *   npx tsx bench/runtime-footprint.ts [--seconds 12] [--no-container] [--no-write] [--only frontend]
+ *                                      [--node-options '--max-semi-space-size=1' …]
  *
  * Everything runs as production runs it: `entrypoint.sh web` / `entrypoint.sh api` on the compiled code.
  * 1. Frontend with the defaults and with WEB_CONCURRENCY=1 and 2: workers started, time from spawn to the first
@@ -11,7 +12,8 @@
  * 2. Document API with the defaults: RSS idle and after a mix of uploads, checks and downloads.
  * 3. With podman and the production image: `podman run` to the first `/_status` 200 (median of 5) and the
  *    container's processes' RSS.
- * Writes bench/results/runtime.md unless --no-write. NODE_OPTIONS given to this script reach the servers too
+ * Each --node-options adds a frontend run (defaults otherwise) with that NODE_OPTIONS, to compare V8 heap
+ * settings in the same run. Writes bench/results/runtime.md unless --no-write. NODE_OPTIONS given to this script reach the servers too
  * (e.g. NODE_OPTIONS=--max-semi-space-size=4 to compare young-generation sizes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +38,7 @@ const { values: options } = parseArgs({
     'no-container': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     only: { type: 'string' },
+    'node-options': { type: 'string', multiple: true },
   },
 });
 const seconds = Number(options.seconds);
@@ -368,6 +371,10 @@ try {
   frontends.push(await frontend('defaults', upstreamUrl, {}));
   bare = await bareServer();
   frontends.push(await frontend('WEB_CONCURRENCY=1', upstreamUrl, { WEB_CONCURRENCY: '1' }));
+  // V8 heap settings, side by side with the defaults (NODE_OPTIONS reaches the primary and its workers).
+  for (const flags of options['node-options'] ?? []) {
+    frontends.push(await frontend(`NODE_OPTIONS=${flags}`, upstreamUrl, { NODE_OPTIONS: flags }));
+  }
 } finally {
   await upstream.stop();
 }

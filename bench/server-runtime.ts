@@ -151,7 +151,12 @@ async function containerNumbers(): Promise<ContainerResult | undefined> {
   const env = { ...process.env, CONTAINERS_CONF: `${paths.root}/docker/containers.conf` };
   const podman = (...args: string[]) => execFileSync('podman', args, { env, encoding: 'utf8' }).trim();
   const image = 'localhost/document-download-frontend:production';
-  const base = 'localhost/node:20.20.2-bookworm-slim';
+  // The base image scripts/make-base-image.sh makes, named as scripts/container-env.sh names it (Node 24 LTS).
+  const nodeVersion = /NODE_VERSION:-([\d.]+)/.exec(
+    readFileSync(`${paths.root}/scripts/container-env.sh`, 'utf8'),
+  )?.[1];
+  const base =
+    process.env.BASE_IMAGE ?? `localhost/node:${process.env.NODE_VERSION ?? nodeVersion}-bookworm-slim`;
   try {
     podman('image', 'exists', image);
     podman('image', 'exists', base);

@@ -46,6 +46,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
       worker_connections: settings.workerConnections,
       keepalive_seconds: settings.keepAliveMs / 1000,
       timeout_seconds: settings.requestTimeoutMs / 1000,
+      watchdog_timeout_ms: settings.watchdogTimeoutMs,
       graceful_timeout_seconds: settings.gracefulTimeoutMs / 1000,
     },
     `${appName} starting ${settings.workers} workers`,
@@ -165,7 +166,8 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
     }, restartDelayMs);
   });
 
-  // Watchdog: a worker whose event loop is blocked past the request deadline sends no heartbeat; kill it.
+  // Watchdog: a worker whose event loop is blocked (or that is stopped) sends no heartbeat; kill it well before
+  // the requests it holds reach their deadline.
   const watchdog = setInterval(
     () => {
       const now = Date.now();
@@ -173,7 +175,7 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
         if (state.blocked) continue;
         const silentMs = now - state.lastHeartbeat;
         const stuck = state.listening
-          ? silentMs > settings.requestTimeoutMs
+          ? silentMs > settings.watchdogTimeoutMs
           : now - state.forkedAt > BOOT_TIMEOUT_MS;
         if (!stuck) continue;
         state.blocked = true;
@@ -182,10 +184,10 @@ export function runPrimary(appName: string, settings: ServerSettings, logger: Lo
             event: 'worker_blocked',
             worker_pid: state.pid,
             silent_ms: silentMs,
-            timeout_ms: settings.requestTimeoutMs,
+            timeout_ms: settings.watchdogTimeoutMs,
           },
           state.listening
-            ? `worker ${state.pid} sent no heartbeat for ${silentMs} ms (deadline ${settings.requestTimeoutMs} ms); killing it`
+            ? `worker ${state.pid} sent no heartbeat for ${silentMs} ms (limit ${settings.watchdogTimeoutMs} ms); killing it`
             : `worker ${state.pid} did not start listening within ${BOOT_TIMEOUT_MS} ms; killing it`,
         );
         state.worker.process.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { usableCpus } from './cpus.js';
 /** What every app served by this runtime tells it from its own configuration. */
 export interface ServedAppConfig {
   port: number;
-  /** The per-request deadline (HTTP_SERVE_TIMEOUT_SECONDS); the app answers 504 at it, the watchdog uses it. */
+  /** The per-request deadline (HTTP_SERVE_TIMEOUT_SECONDS); the app answers 504 at it. */
   requestTimeoutMs: number;
   logLevel: string;
 }
@@ -33,6 +33,11 @@ export interface ServerSettings {
   gracefulTimeoutMs: number;
   /** How often a worker tells the primary it is alive. */
   heartbeatIntervalMs: number;
+  /**
+   * A listening worker silent this long (blocked event loop, SIGSTOPped) is killed and replaced. Shorter than
+   * the request deadline, so requests the kernel hands a stuck worker do not hang for the whole deadline.
+   */
+  watchdogTimeoutMs: number;
   logLevel: string;
   /** Where the primary serves the whole cluster's Prometheus metrics; off the public port. No port: not served. */
   metrics?: { port: number; host: string };
@@ -59,6 +64,20 @@ export function defaultWorkers(cpus: number): number {
 /** Default connections per worker: the seed's total capacity (10 × 1000) shared by however many workers run. */
 export function defaultWorkerConnections(workers: number): number {
   return Math.ceil((SERVER_DEFAULTS.workers * SERVER_DEFAULTS.workerConnections) / workers);
+}
+
+/** A heartbeat a second, or a tenth of the deadline when that is shorter (at least every 100 ms). */
+export function heartbeatInterval(requestTimeoutMs: number): number {
+  return Math.min(1000, Math.max(100, Math.floor(requestTimeoutMs / 10)));
+}
+
+/**
+ * The watchdog's limit: half the deadline, at most 5 s (five missed heartbeats) and at least 1 s (so a loaded
+ * machine's scheduling delays kill nothing), never past the deadline. An event-loop stall of seconds in a Node
+ * server is a fault, not work: the deadline is how long a request may take, not how long a worker may be deaf.
+ */
+export function watchdogTimeout(requestTimeoutMs: number): number {
+  return Math.min(requestTimeoutMs, Math.max(1000, Math.min(5000, Math.floor(requestTimeoutMs / 2))));
 }
 
 /**
@@ -89,7 +108,8 @@ export function loadServerSettings(env: Env, app: ServedAppConfig, cpus = usable
     receiveTimeoutMs: headersTimeoutMs + app.requestTimeoutMs,
     requestTimeoutMs: app.requestTimeoutMs,
     gracefulTimeoutMs,
-    heartbeatIntervalMs: Math.min(1000, Math.max(100, Math.floor(app.requestTimeoutMs / 4))),
+    heartbeatIntervalMs: heartbeatInterval(app.requestTimeoutMs),
+    watchdogTimeoutMs: watchdogTimeout(app.requestTimeoutMs),
     logLevel: app.logLevel,
     ...(metricsPort ? { metrics: { port: metricsPort, host: env.METRICS_HOST || '127.0.0.1' } } : {}),
   };

@@ -73,7 +73,7 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     running = await startServer({ HTTP_SERVE_TIMEOUT_SECONDS: '1' });
     const blocked = get(running.port, '/block').catch((err: Error) => err);
     const log = await running.waitForLog((line) => line.event === 'worker_blocked');
-    expect(log.silent_ms).toBeGreaterThan(1000); // killed only once silent for longer than the deadline
+    expect(log.silent_ms).toBeGreaterThan(1000); // killed only once silent for longer than its limit (1 s here)
     expect(await blocked).toBeInstanceOf(Error); // its connection dies with the worker
     await running.waitForLog((line) => line.event === 'worker_replaced' && line.reason === 'blocked');
     await running.waitForLog(
@@ -85,6 +85,38 @@ describe('server runtime (primary + workers)', { timeout: 120_000 }, () => {
     expect((await get(running.metricsPort, '/metrics')).body).toMatch(
       /^worker_restarts_total\{reason="blocked"\} 1$/m,
     );
+  });
+
+  it('kills and replaces a stopped worker (SIGSTOP) well before the 30 s request deadline', async () => {
+    running = await startServer({});
+    const victim = startedWorkers(running)[0]!;
+    const stoppedAt = Date.now();
+    process.kill(victim, 'SIGSTOP');
+    try {
+      // The other worker keeps answering while the stopped one holds its place.
+      expect((await get(running.port, '/_status')).status).toBe(200);
+      const log = await running.waitForLog(
+        (line) => line.event === 'worker_blocked' && line.worker_pid === victim,
+        30_000,
+      );
+      expect(log.timeout_ms).toBe(5000);
+      expect(log.silent_ms).toBeGreaterThan(5000);
+      await running.waitForLog((line) => line.event === 'worker_replaced' && line.worker_pid === victim);
+      await running.waitForLog(
+        (line) =>
+          line.event === 'worker_started' &&
+          line.pid !== victim &&
+          (line.time as string) > (log.time as string),
+      );
+      // Replaced in about the limit, not the deadline (a loaded machine gets a few seconds' grace).
+      expect(Date.now() - stoppedAt).toBeLessThan(20_000);
+      expect(isRunning(victim)).toBe(false);
+      const { pids } = await reachAllWorkers(running.port, 2);
+      expect(pids.size).toBe(2);
+      expect(pids.has(victim)).toBe(false);
+    } finally {
+      if (isRunning(victim)) process.kill(victim, 'SIGKILL');
+    }
   });
 
   it('keeps idle keep-alive connections for 90 s by default, and for KEEPALIVE_SECONDS when set', async () => {

@@ -30,4 +30,16 @@ describe('server settings', () => {
     });
     expect(() => loadServerSettings({ METRICS_PORT: 'x' }, app)).toThrow(/METRICS_PORT/);
   });
+
+  it('kill a silent worker well before the request deadline: half of it, between 1 s and 5 s', () => {
+    expect(loadServerSettings({}, app).watchdogTimeoutMs).toBe(5000);
+    expect(loadServerSettings({}, app).heartbeatIntervalMs).toBe(1000);
+    const limit = (seconds: number) =>
+      loadServerSettings({}, { ...app, requestTimeoutMs: seconds * 1000 }).watchdogTimeoutMs;
+    expect(limit(6)).toBe(3000);
+    expect(limit(3)).toBe(1500);
+    expect(limit(2)).toBe(1000);
+    expect(limit(1)).toBe(1000); // never past the deadline, never under a second
+    expect(limit(600)).toBe(5000);
+  });
 });
