@@ -2,8 +2,8 @@
 # The container's entry point (docker/Dockerfile), after the seed's:
 #   web        production frontend on $PORT: primary + workers (README, "Server runtime")
 #   web-local  development frontend on $PORT: reloads on change, debug logs
-#   api        production document API on $PORT (when src/bin/api.ts exists)
-#   api-local  development document API on $PORT (when src/bin/api.ts exists)
+#   api        production document API on $PORT: primary + workers, as web
+#   api-local  development document API on $PORT: reloads on change, debug logs
 #   antivirus  production antivirus API (Notify's POST /scan) on $PORT, in front of clamd at $CLAMD_SOCKET
 #   antivirus-local  development antivirus API on $PORT (6016 locally)
 #   anything else is run as given: `entrypoint.sh node dist/src/cli.js --help`

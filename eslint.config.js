@@ -31,7 +31,7 @@ export default tseslint.config(
       'bench/**/*.ts',
       'scripts/**/*.ts',
       'src/cli.ts',
-      'src/dev.ts',
+      'src/dev/**/*.ts',
       'src/cli/**/*.ts',
     ],
     rules: { 'no-console': 'off' },

@@ -5,7 +5,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { uploadDocument } from './client/upload.js';
+import { uploadDocument } from './upload-client.js';
 import { isUuid } from './common/base64url.js';
 import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
 import { dataDirFrom, projectPath } from './common/paths.js';

@@ -11,16 +11,21 @@ export type WorkerMessage =
 
 export type PrimaryMessage = { type: 'dd:shutdown' } | { type: 'dd:metrics-collect'; id: number };
 
-function isMessage(value: unknown): value is { type: string } {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
-  );
+const WORKER_MESSAGE_TYPES: ReadonlySet<string> = new Set<WorkerMessage['type']>([
+  'dd:heartbeat',
+  'dd:listening',
+  'dd:metrics-report',
+]);
+const PRIMARY_MESSAGE_TYPES: ReadonlySet<string> = new Set<PrimaryMessage['type']>([
+  'dd:shutdown',
+  'dd:metrics-collect',
+]);
+
+/** One guard for both directions: an IPC message is ours when its `type` is one the receiver knows. */
+function messageGuard<M extends { type: string }>(types: ReadonlySet<string>) {
+  return (value: unknown): value is M =>
+    typeof value === 'object' && value !== null && types.has((value as { type?: unknown }).type as string);
 }
 
-export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return isMessage(value) && value.type.startsWith('dd:');
-}
-
-export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
-  return isMessage(value) && value.type.startsWith('dd:');
-}
+export const isWorkerMessage = messageGuard<WorkerMessage>(WORKER_MESSAGE_TYPES);
+export const isPrimaryMessage = messageGuard<PrimaryMessage>(PRIMARY_MESSAGE_TYPES);

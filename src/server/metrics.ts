@@ -1,3 +1,4 @@
+import fastifyPlugin from 'fastify-plugin';
 import cluster from 'node:cluster';
 import type { FastifyPluginAsync } from 'fastify';
 import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -57,25 +58,25 @@ export function startUpstreamTimer(upstream: string): (status: number | 'timeout
  * Fastify plugin: counts and times every response by route pattern and status.
  * Register it in the app builder before routes are added: `await app.register(metricsPlugin)`.
  */
-export const metricsPlugin: FastifyPluginAsync = async (app) => {
-  if (!defaultMetricsStarted) {
-    defaultMetricsStarted = true;
-    collectDefaultMetrics({ register: workerRegistry });
-  }
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
-    httpRequests.inc(labels);
-    httpDuration.observe(labels, reply.elapsedTime / 1000);
-  });
-};
-// Like fastify-plugin: the hooks apply to the app the plugin is registered on, not only inside the plugin.
-(metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
-(metricsPlugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'metrics';
-
+/** Counts every response of the app it is registered on (fastify-plugin: its hook is not encapsulated). */
+export const metricsPlugin: FastifyPluginAsync = fastifyPlugin(
+  async (app) => {
+    if (!defaultMetricsStarted) {
+      defaultMetricsStarted = true;
+      collectDefaultMetrics({ register: workerRegistry });
+    }
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, reply.elapsedTime / 1000);
+    });
+  },
+  { name: 'metrics', fastify: '5.x' },
+);
 let workerListenerAdded = false;
 
 /** In a worker: answers the primary's collection requests with this worker's registry. */

@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { ConfigError, type Env } from '../common/config-error.js';
+import { ConfigError, isLocalEnvironment, type Env } from '../common/config-error.js';
 import { createLogger, type Logger } from '../common/logging.js';
+import { terminalLogDestination } from '../common/terminal-logs.js';
 import { loadServerSettings, type ServedAppConfig, type ServerSettings } from './settings.js';
 import type { ServableApp } from './worker.js';
 
@@ -41,15 +42,17 @@ export async function runServer<C extends ServedAppConfig>(
   env: Env = process.env,
 ): Promise<void> {
   const { config, settings } = loadOrExit(spec, env);
+  // `entrypoint.sh web-local|api-local` in a terminal: readable lines instead of JSON.
+  const pretty = await terminalLogDestination(isLocalEnvironment(env.NOTIFY_ENVIRONMENT ?? ''));
   // The primary writes few lines and exits right after its last: synchronous writes keep them all, in order.
   const syncLogger = () =>
     createLogger({
       app: spec.name,
       level: settings.logLevel,
-      destination: pino.destination({ dest: 1, sync: true }),
+      destination: pretty ?? pino.destination({ dest: 1, sync: true }),
     });
   if (cluster.isPrimary && settings.workers === 1) {
-    const logger = createLogger({ app: spec.name, level: settings.logLevel });
+    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination: pretty });
     const { runStandalone } = await import('./standalone.js');
     await runStandalone(spec.name, () => spec.build(config, { logger }), settings, logger, syncLogger());
   } else if (cluster.isPrimary) {
@@ -57,7 +60,7 @@ export async function runServer<C extends ServedAppConfig>(
     const { runPrimary } = await import('./primary.js');
     runPrimary(spec.name, settings, syncLogger());
   } else {
-    const logger = createLogger({ app: spec.name, level: settings.logLevel });
+    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination: pretty });
     const { runWorker } = await import('./worker.js');
     await runWorker(() => spec.build(config, { logger }), settings, logger);
   }

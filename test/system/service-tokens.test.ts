@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UploadRefusedError, uploadDocument } from '../../src/client/upload.js';
+import { UploadRefusedError, uploadDocument } from '../../src/upload-client.js';
 import { createLogger } from '../../src/common/logging.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';

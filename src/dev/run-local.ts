@@ -1,13 +1,14 @@
 // `make run`: the whole system on embedded defaults, a demo service, a sample letter uploaded with email
 // confirmation, and the link to open. When clamd is installed, uploads are scanned for real: a private clamd on
 // the project's test signatures and the antivirus service in front of it. Ctrl-C stops it all.
-import { clamdInstalled, startLocalClamd, type LocalClamd } from './antivirus/local-clamd.js';
-import { uploadDocument } from './client/upload.js';
-import { createLogger } from './common/logging.js';
-import { dataDirFrom } from './common/paths.js';
-import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
-import { samplePdf } from './dev/sample-pdf.js';
-import { startSystem } from './system.js';
+import { clamdInstalled, startLocalClamd, type LocalClamd } from '../antivirus/local-clamd.js';
+import { uploadDocument } from '../upload-client.js';
+import { createLogger } from '../common/logging.js';
+import { terminalLogDestination } from '../common/terminal-logs.js';
+import { dataDirFrom } from '../common/paths.js';
+import { ServicesFile, servicesFilePath, writeServicesFile } from '../directory/services-file.js';
+import { samplePdf } from './sample-pdf.js';
+import { startSystem } from '../system.js';
 
 const DEMO_SERVICE = {
   id: 'd0c5d0c5-0000-4000-8000-000000000001',
@@ -22,7 +23,12 @@ const apiPort = Number(env.API_PORT ?? 7000);
 const frontendPort = Number(env.FRONTEND_PORT ?? 7001);
 const antivirusPort = Number(env.ANTIVIRUS_PORT ?? 6016);
 const uploadToken = env.AUTH_TOKENS?.split(':')[0] || 'dev-upload-token';
-const logger = createLogger({ app: 'document-download', level: env.LOG_LEVEL ?? 'warn' });
+// In a terminal, readable log lines (pino-pretty); piped or redirected, JSON lines.
+const logger = createLogger({
+  app: 'document-download',
+  level: env.LOG_LEVEL ?? 'warn',
+  destination: await terminalLogDestination(true),
+});
 
 /** A private clamd when one can run here; else the one line saying why scanning is off. */
 async function startScanner(): Promise<{ clamd: LocalClamd; version: string } | { off: string }> {
