@@ -54,6 +54,8 @@ export function requestContextServerOptions(): {
  * What every request of both apps gets: B3 trace ids (echoed on the response and put on every log line),
  * a deadline that aborts its upstream work, and one redacted access-log line when it ends.
  */
+const HEALTH_CHECK_ROUTES: ReadonlySet<string> = new Set(['/_status', '/services/_status']);
+
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
   app.decorateRequest('trace', undefined as unknown as Trace);
   app.decorateRequest('deadline', undefined as unknown as AbortSignal);
@@ -95,7 +97,10 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     // The request target itself is never logged: a key or an email can hide in it in too many spellings.
     const path = loggablePath(request.url);
     const query = loggableQueryNames(request.url);
-    request.log.info(
+    const route = request.routeOptions.url;
+    // Load balancers ask for the status every few seconds: a healthy answer is debug, not an access line.
+    const level = route && HEALTH_CHECK_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level](
       {
         method: request.method,
         path,
@@ -104,7 +109,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
         durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10,
       },
       // The route pattern (no ids, no query) when there is one.
-      `${request.method} ${request.routeOptions.url ?? path} ${reply.statusCode}`,
+      `${request.method} ${route ?? path} ${reply.statusCode}`,
     );
     done();
   });
