@@ -14,7 +14,7 @@ import { ARGON2_OPTIONS } from '../src/api/routes/upload.js';
 import { paths } from '../src/common/paths.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { type WrkResult } from './lib/wrk.js';
-import { pdfOfSize } from '../test/api/helpers/samples.js';
+import { pdfOfSize } from '../test/helpers/samples.js';
 import { freePort } from '../test/helpers/ports.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);

@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/base64url.js';
 import { paths } from '../src/common/paths.js';
-import { pdfOfSize } from '../test/api/helpers/samples.js';
+import { pdfOfSize } from '../test/helpers/samples.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startChild } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';

@@ -11,7 +11,7 @@ import {
   upload,
   uploadBody,
   type RunningApi,
-} from '../api/helpers/harness.js';
+} from '../helpers/api-harness.js';
 import {
   ANTIVIRUS_KEY,
   EICAR,

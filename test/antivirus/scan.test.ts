@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClamdClient, type ScanVerdict } from '../../src/antivirus/clamd.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
-import { zip } from '../api/helpers/samples.js';
+import { zip } from '../helpers/samples.js';
 import {
   ANTIVIRUS_KEY,
   EICAR,

@@ -5,8 +5,15 @@ import { join } from 'node:path';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_TOKEN, SERVICE_ID, local, startApi, uploadBody, type RunningApi } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
+import {
+  AUTH_TOKEN,
+  SERVICE_ID,
+  local,
+  startApi,
+  uploadBody,
+  type RunningApi,
+} from '../helpers/api-harness.js';
+import { pdf } from '../helpers/samples.js';
 
 let api: RunningApi;
 let storeDir: string;

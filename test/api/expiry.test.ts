@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/base64url.js';
 import { availableUntil, isExpired, parseRetentionWeeks } from '../../src/api/expiry.js';
 import { ukDate } from '../../src/common/uk-dates.js';
-import { SERVICE_ID } from './helpers/harness.js';
-import { startApiWithStore, storeDocument, type ApiWithStore } from './helpers/stored-documents.js';
+import { SERVICE_ID } from '../helpers/api-harness.js';
+import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -14,8 +14,8 @@ import {
   upload,
   uploadBody,
   type RunningApi,
-} from './helpers/harness.js';
-import { SAMPLES, csv, pdf, png, txt } from './helpers/samples.js';
+} from '../helpers/api-harness.js';
+import { SAMPLES, csv, pdf, png, txt } from '../helpers/samples.js';
 
 const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 const EMAIL = 'recipient.person@example.com';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTH_TOKEN, SERVICE_ID, type RunningApi } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
+import { AUTH_TOKEN, SERVICE_ID, type RunningApi } from '../helpers/api-harness.js';
+import { pdf } from '../helpers/samples.js';
 import {
   NOTIFY_HASH,
   startApiWithStore,
   storeDocument,
   type ApiWithStore,
-} from './helpers/stored-documents.js';
+} from '../helpers/stored-documents.js';
 
 // The error texts GOV.UK Notify's document download API answers with, checked word for word (SPEC 4 and 6).
 const SUPPORTED =

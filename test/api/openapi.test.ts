@@ -3,10 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/common/paths.js';
-import { AUTH_TOKEN, local, SERVICE_ID, upload } from './helpers/harness.js';
-import { departures, describedResponses, type Answer } from './helpers/openapi.js';
-import { pdf } from './helpers/samples.js';
-import { startApiWithStore, storeDocument, type ApiWithStore } from './helpers/stored-documents.js';
+import { AUTH_TOKEN, local, SERVICE_ID, upload } from '../helpers/api-harness.js';
+import { departures, describedResponses, type Answer } from '../helpers/openapi.js';
+import { pdf } from '../helpers/samples.js';
+import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
 
 const UPLOAD = '/services/{service_id}/documents';
 const FILE_CHECK = '/services/{service_id}/antivirus-and-mimetype-check';

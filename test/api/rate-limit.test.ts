@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileRateLimiter } from '../../src/api/limits/file-limiter.js';
 import { RedisRateLimiter } from '../../src/api/limits/redis-limiter.js';
 import type { RateLimiter } from '../../src/api/limits/rate-limiter.js';
-import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from './helpers/harness.js';
-import { startRedis } from './helpers/redis.js';
-import { pdf } from './helpers/samples.js';
+import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
+import { startRedis } from '../helpers/redis.js';
+import { pdf } from '../helpers/samples.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,8 +2,15 @@
 // pipelining), on a real port over raw sockets: every answer of the API is JSON {"error": ...}.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RawResponse, rawExchange } from '../helpers/raw-http.js';
-import { AUTH_TOKEN, type RunningApi, SERVICE_ID, startApi, upload, uploadBody } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
+import {
+  AUTH_TOKEN,
+  type RunningApi,
+  SERVICE_ID,
+  startApi,
+  upload,
+  uploadBody,
+} from '../helpers/api-harness.js';
+import { pdf } from '../helpers/samples.js';
 
 const EMAIL = 'raw.socket@example.com';
 let api: RunningApi;

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/base64url.js';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
-import { SERVICE_ID, startApi } from './helpers/harness.js';
+import { SERVICE_ID, startApi } from '../helpers/api-harness.js';
 import {
   NOTIFY_HASH,
   startApiWithStore,
   storeDocument,
   type ApiWithStore,
-} from './helpers/stored-documents.js';
+} from '../helpers/stored-documents.js';
 
 describe('an expired document on a read', () => {
   let running: ApiWithStore;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { freePort } from '../helpers/ports.js';
-import { SERVICE_ID, startApi, type RunningApi } from './helpers/harness.js';
+import { SERVICE_ID, startApi, type RunningApi } from '../helpers/api-harness.js';
 
 const DOCUMENT_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const KEY = Buffer.alloc(32, 7).toString('base64url');

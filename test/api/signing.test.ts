@@ -12,8 +12,8 @@ import {
   verifySessionPayload,
 } from '../../src/api/signing.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
-import { startApi, type RunningApi } from './helpers/harness.js';
-import { pdf } from './helpers/samples.js';
+import { startApi, type RunningApi } from '../helpers/api-harness.js';
+import { pdf } from '../helpers/samples.js';
 
 // Test vectors made by Flask's own session serializer (SecureCookieSessionInterface().get_signing_serializer,
 // Flask 2.2 / itsdangerous 2.1 and again Flask 3.1 / itsdangerous 2.2) with the clock at ISSUED_AT.

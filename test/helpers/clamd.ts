@@ -6,7 +6,7 @@ import { buildAntivirus } from '../../src/antivirus/app.js';
 import type { ClamdClient } from '../../src/antivirus/clamd.js';
 import { loadAntivirusConfig, type AntivirusConfig } from '../../src/antivirus/config.js';
 import { createLogger } from '../../src/common/logging.js';
-import { LogCapture } from '../api/helpers/harness.js';
+import { LogCapture } from './log-capture.js';
 
 export { clamdInstalled, startLocalClamd, type LocalClamd } from '../../src/antivirus/local-clamd.js';
 

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { type CheerioAPI, load } from 'cheerio';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -6,6 +5,7 @@ import { uuidToBase64url } from '../../src/common/base64url.js';
 import { createLogger } from '../../src/common/logging.js';
 import { buildFrontend } from '../../src/frontend/app.js';
 import { type FrontendConfig, loadFrontendConfig } from '../../src/frontend/config.js';
+import { LogCapture } from './log-capture.js';
 import { RecordingServer, type RecordedRequest } from './recording-server.js';
 
 export const SERVICE_ID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
@@ -54,7 +54,9 @@ export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate'
 export class FrontendHarness {
   readonly serviceDirectory = new RecordingServer();
   readonly documentApi = new RecordingServer();
-  readonly logLines: string[] = [];
+  readonly logs = new LogCapture();
+  /** The app's log lines (JSON), as the logger wrote them. */
+  readonly logLines: string[] = this.logs.lines;
   app!: FastifyInstance;
   baseUrl = '';
   config!: FrontendConfig;
@@ -77,14 +79,7 @@ export class FrontendHarness {
       SERVICE_CACHE_TTL_SECONDS: '0',
       ...env,
     });
-    const lines = this.logLines;
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    const logger = createLogger({ app: 'frontend-test', level: 'debug', destination });
+    const logger = createLogger({ app: 'frontend-test', level: 'debug', destination: this.logs });
     this.app = await buildFrontend(this.config, { logger, now: () => this.today });
     this.baseUrl = await this.app.listen({ port: 0, host: '127.0.0.1' });
   }

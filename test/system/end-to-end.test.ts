@@ -15,7 +15,7 @@ import { createLogger } from '../../src/common/logging.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';
 import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
-import { startRedis } from '../api/helpers/redis.js';
+import { startRedis } from '../helpers/redis.js';
 import { PageWatcher, axeViolations, launchChromium, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
 import { startRgw } from '../helpers/rgw.js';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from '../../helpers/ports.js';
+import { freePort } from './ports.js';
 
 export interface RunningRedis {
   url: string;

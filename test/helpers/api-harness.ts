@@ -4,25 +4,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { buildApi, type ApiDeps } from '../../../src/api/app.js';
-import { loadApiConfig, type ApiConfig } from '../../../src/api/config.js';
-import { createLogger } from '../../../src/common/logging.js';
+import { buildApi, type ApiDeps } from '../../src/api/app.js';
+import { loadApiConfig, type ApiConfig } from '../../src/api/config.js';
+import { createLogger } from '../../src/common/logging.js';
+import { LogCapture } from './log-capture.js';
 
 export const AUTH_TOKEN = 'test-auth-token-abcdefghijklmnop';
 export const SERVICE_ID = '00000000-1111-2222-3333-444444444444';
-
-/** Every log line the app writes, kept for assertions. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    callback();
-  }
-  text(): string {
-    return this.lines.join('\n');
-  }
-}
 
 export interface RunningApi {
   url: string;

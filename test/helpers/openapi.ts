@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import description from '../../../src/api/openapi.json' with { type: 'json' };
+import description from '../../src/api/openapi.json' with { type: 'json' };
 
 type Json = Record<string, unknown>;
 
