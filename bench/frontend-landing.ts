@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/base64url.js';
+import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
 import { paths } from '../src/common/paths.js';
 import { type Child, startChild } from './lib/child.js';
 import { type ProfileSummary, summariseProfile } from './lib/cpu-profile.js';

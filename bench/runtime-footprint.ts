@@ -24,7 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/base64url.js';
+import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
 import { paths } from '../src/common/paths.js';
 import { pdfOfSize } from '../test/helpers/samples.js';
 import { freePort } from '../test/helpers/ports.js';

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/base64url.js';
+import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
 import { paths } from '../src/common/paths.js';
 import { type Child, startChild } from './lib/child.js';
 import { type RuntimeServer, startWebRuntime } from './lib/web-runtime.js';

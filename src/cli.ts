@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { uploadDocument } from './upload-client.js';
-import { isUuid } from './common/base64url.js';
+import { isUuid } from './common/ids.js';
 import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
 import { dataDirFrom, projectPath } from './common/paths.js';
 

@@ -7,7 +7,7 @@ import { type ApiConfig, loadApiConfig } from './api/config.js';
 import type { DocumentStore } from './api/store/document-store.js';
 import { LocalDocumentStore } from './api/store/local-store.js';
 import { createS3Store } from './api/store/s3-store.js';
-import type { Env } from './common/config-error.js';
+import type { Env } from './common/env.js';
 import type { Logger } from './common/logging.js';
 import { ServicesFile, servicesFilePath } from './directory/services-file.js';
 import { buildFrontend } from './frontend/app.js';

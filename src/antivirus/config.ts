@@ -4,7 +4,7 @@ import {
   isLocalEnvironment,
   requireVariable,
   type Env,
-} from '../common/config-error.js';
+} from '../common/env.js';
 
 /** Where clamd listens: its Unix socket (LocalSocket) or a TCP address (TCPSocket/TCPAddr). */
 export type ClamdAddress = { path: string } | { host: string; port: number };

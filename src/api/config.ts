@@ -5,7 +5,7 @@ import {
   isLocalEnvironment,
   requireVariable,
   type Env,
-} from '../common/config-error.js';
+} from '../common/env.js';
 import { dataDirFrom, projectPath } from '../common/paths.js';
 
 export type StoreKind = 'local' | 's3';

@@ -1,4 +1,4 @@
-import { bytesToBase64url, uuidToBase64url } from '../common/base64url.js';
+import { bytesToBase64url, uuidToBase64url } from '../common/ids.js';
 import type { ApiConfig } from './config.js';
 
 type LinkConfig = Pick<ApiConfig, 'httpScheme' | 'frontendHostname' | 'apiHostname'>;

@@ -1,4 +1,4 @@
-import { decodeKey, isUuid } from '../common/base64url.js';
+import { decodeKey, isUuid } from '../common/ids.js';
 import { ApiError } from './errors.js';
 
 /** A UUID path segment (lowercased); anything else is a 404, as Notify's `<uuid:…>` routes answer. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isUuid } from '../common/base64url.js';
+import { isUuid } from '../common/ids.js';
 import { verifyNotifyToken } from '../common/jwt.js';
 import type { ServicesFile } from './services-file.js';
 

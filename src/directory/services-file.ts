@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Stats, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isUuid } from '../common/base64url.js';
+import { isUuid } from '../common/ids.js';
 
 /** A sending service as the directory knows it. */
 export interface ServiceRecord {

@@ -4,7 +4,7 @@ import {
   integerVariable,
   isLocalEnvironment,
   requireVariable,
-} from '../common/config-error.js';
+} from '../common/env.js';
 
 export interface FrontendConfig {
   environment: string;

@@ -1,4 +1,4 @@
-import { uuidToBase64url } from '../common/base64url.js';
+import { uuidToBase64url } from '../common/ids.js';
 import type { DocumentRef } from './clients/document-api.js';
 
 /*

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { ConfigError, isLocalEnvironment, type Env } from '../common/config-error.js';
+import { ConfigError, isLocalEnvironment, type Env } from '../common/env.js';
 import { createLogger, type Logger } from '../common/logging.js';
 import { terminalLogDestination } from '../common/terminal-logs.js';
 import { loadServerSettings, type ServedAppConfig, type ServerSettings } from './settings.js';

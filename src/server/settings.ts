@@ -1,4 +1,4 @@
-import { type Env, integerVariable } from '../common/config-error.js';
+import { type Env, integerVariable } from '../common/env.js';
 import { usableCpus } from './cpus.js';
 
 /** What every app served by this runtime tells it from its own configuration. */

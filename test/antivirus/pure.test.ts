@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClamdError, ClamdSizeLimitError, parseScanReply } from '../../src/antivirus/clamd.js';
 import { loadAntivirusConfig, parseClamdAddress } from '../../src/antivirus/config.js';
-import { ConfigError } from '../../src/common/config-error.js';
+import { ConfigError } from '../../src/common/env.js';
 
 describe("clamd's INSTREAM replies", () => {
   it('reads clean, found (with or without a session id), size limit and other errors', () => {

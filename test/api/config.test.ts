@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../src/api/config.js';
-import { ConfigError } from '../../src/common/config-error.js';
+import { ConfigError } from '../../src/common/env.js';
 
 const PRODUCTION = {
   NOTIFY_ENVIRONMENT: 'production',

@@ -1,7 +1,7 @@
 // SPEC 4's one expiry rule (Notify's whole-day rule): unit cases, then the API on a real port with a pinned
 // clock, where a recipient must be served all through the day `available_until` names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64url } from '../../src/common/base64url.js';
+import { bytesToBase64url } from '../../src/common/ids.js';
 import { availableUntil, isExpired, parseRetentionWeeks } from '../../src/api/expiry.js';
 import { ukDate } from '../../src/common/uk-dates.js';
 import { SERVICE_ID } from '../helpers/api-harness.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64url } from '../../src/common/base64url.js';
+import { bytesToBase64url } from '../../src/common/ids.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import {
   AUTH_TOKEN,

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64url } from '../../src/common/base64url.js';
+import { bytesToBase64url } from '../../src/common/ids.js';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
 import { SERVICE_ID, startApi } from '../helpers/api-harness.js';
 import {

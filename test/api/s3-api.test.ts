@@ -8,7 +8,7 @@ import {
   PutObjectTaggingCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64url } from '../../src/common/base64url.js';
+import { bytesToBase64url } from '../../src/common/ids.js';
 import { createS3Store, type S3DocumentStore } from '../../src/api/store/s3-store.js';
 import { SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STORAGE_VARIABLES, loadApiConfig, loadStorageConfig } from '../../src/api/config.js';
-import { ConfigError } from '../../src/common/config-error.js';
+import { ConfigError } from '../../src/common/env.js';
 
 /** Every storage variable set away from its default, as a production API would have them. */
 const STORAGE = {

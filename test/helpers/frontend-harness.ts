@@ -1,7 +1,7 @@
 import { type CheerioAPI, load } from 'cheerio';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { uuidToBase64url } from '../../src/common/base64url.js';
+import { uuidToBase64url } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
 import { buildFrontend } from '../../src/frontend/app.js';
 import { type FrontendConfig, loadFrontendConfig } from '../../src/frontend/config.js';

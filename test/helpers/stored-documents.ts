@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToBase64url } from '../../src/common/base64url.js';
+import { bytesToBase64url } from '../../src/common/ids.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { SERVICE_ID, startApi, type RunningApi } from './api-harness.js';
 import type { ApiDeps } from '../../src/api/app.js';

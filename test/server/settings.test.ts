@@ -1,6 +1,6 @@
 // The server settings read from the environment: the header timeout and the metrics listener.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/common/config-error.js';
+import { ConfigError } from '../../src/common/env.js';
 import { loadServerSettings } from '../../src/server/settings.js';
 
 const app = { port: 7001, requestTimeoutMs: 30_000, logLevel: 'info' };

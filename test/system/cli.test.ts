@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64urlToUuid, generateKey } from '../../src/common/base64url.js';
+import { base64urlToUuid, generateKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
 import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';

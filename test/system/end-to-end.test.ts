@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseContentDisposition } from 'content-disposition';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
 import { createS3Store } from '../../src/api/store/s3-store.js';
-import { base64urlToUuid, decodeKey } from '../../src/common/base64url.js';
+import { base64urlToUuid, decodeKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/common/config-error.js';
+import { ConfigError } from '../../src/common/env.js';
 import { loadFrontendConfig } from '../../src/frontend/config.js';
 
 const production = {

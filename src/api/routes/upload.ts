@@ -1,7 +1,7 @@
 import { hash } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { generateKey } from '../../common/base64url.js';
+import { generateKey } from '../../common/ids.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension } from '../documents.js';
 import { directFileUrl, recipientUrl } from '../links.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isUuid } from '../../common/base64url.js';
+import { isUuid } from '../../common/ids.js';
 import { isExpired } from '../expiry.js';
 import {
   DocumentNotFoundError,

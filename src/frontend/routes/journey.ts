@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { base64urlToUuid, decodeKey } from '../../common/base64url.js';
+import { base64urlToUuid, decodeKey } from '../../common/ids.js';
 import type { DocumentApiClient, DocumentInfo, DocumentRef } from '../clients/document-api.js';
 import type { Service, ServiceDirectoryClient } from '../clients/service-directory.js';
 import type { CallContext } from '../clients/upstream.js';

@@ -5,7 +5,7 @@ import {
   generateKey,
   bytesToBase64url,
   uuidToBase64url,
-} from '../../src/common/base64url.js';
+} from '../../src/common/ids.js';
 
 const UUID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
 
