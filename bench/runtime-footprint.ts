@@ -17,7 +17,6 @@
  * (e.g. NODE_OPTIONS=--max-semi-space-size=4 to compare young-generation sizes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -28,7 +27,7 @@ import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/id
 import { paths } from '../src/common/paths.js';
 import { pdfOfSize } from '../test/helpers/samples.js';
 import { freePort } from '../test/helpers/ports.js';
-import { startChild } from './lib/child.js';
+import { startChild, stopProcess } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -115,14 +114,7 @@ async function startEntrypoint(command: 'web' | 'api', env: Record<string, strin
     child,
     port,
     firstStatusMs,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }
 

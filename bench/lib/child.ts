@@ -58,14 +58,7 @@ export async function startChild(
         child.send(message as Parameters<ChildProcess['send']>[0]);
       });
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.send('stop');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child, () => child.send('stop'), 10_000),
   };
 }
 
@@ -77,4 +70,18 @@ export function reportReady(port: number, stop: () => Promise<void>): void {
   });
   process.on('disconnect', exit);
   process.send?.({ ready: true, port } satisfies ReadyMessage);
+}
+
+/** Asks a child process to stop (`ask`, SIGTERM by default), kills it after `graceMs`, and waits for its exit. */
+export async function stopProcess(
+  child: ChildProcess,
+  ask: () => void = () => child.kill('SIGTERM'),
+  graceMs = 15_000,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  ask();
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

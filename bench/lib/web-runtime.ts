@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { paths } from '../../src/common/paths.js';
+import { stopProcess } from './child.js';
 
 export interface RuntimeServer {
   process: ChildProcess;
@@ -44,13 +44,6 @@ export async function startWebRuntime(env: Record<string, string>): Promise<Runt
     process: child,
     port,
     logLines: () => lines,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcess(child),
   };
 }
