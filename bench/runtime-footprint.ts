@@ -2,7 +2,7 @@
  * The production runtime's footprint in one run (issue 9), run by hand after `npm run build`:
  *
  *   npx tsx bench/runtime-footprint.ts [--seconds 12] [--no-container] [--no-write] [--only frontend]
- *                                      [--node-options '--max-semi-space-size=1' …]
+ *                                      [--node-options=--max-semi-space-size=1 …]
  *
  * Everything runs as production runs it: `entrypoint.sh web` / `entrypoint.sh api` on the compiled code.
  * 1. Frontend with the defaults and with WEB_CONCURRENCY=1 and 2: workers started, time from spawn to the first
