@@ -101,14 +101,16 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  const stop = async (signal: string) => {
-    console.log(`\nStopping (${signal})...`);
+  const stop = async (signal: NodeJS.Signals) => {
+    // SIGHUP: the terminal is gone, and so is anyone to tell.
+    if (signal !== 'SIGHUP') console.log(`\nStopping (${signal})...`);
     await system.close();
     await clamd?.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // A closed terminal (SIGHUP) stops it too: by default Node would exit at once and leave clamd running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => void stop(signal));
 }
 
 function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
