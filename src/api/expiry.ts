@@ -1,4 +1,4 @@
-import { ukDate } from '../common/uk-dates.js';
+import { DAY_MS, ukDate } from '../common/uk-dates.js';
 import type { DocumentMetadata } from './store/document-store.js';
 
 /*
@@ -11,7 +11,6 @@ import type { DocumentMetadata } from './store/document-store.js';
  * download during a storage incident).
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const RETENTION = /^\s*(\d{1,3})\s+weeks?\s*$/i;
 export const MAX_RETENTION_WEEKS = 78;
 

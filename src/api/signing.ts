@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { isRecord } from '../common/json.js';
 
 /**
  * `signed_data` in the format GOV.UK Notify's document download API writes: a Flask session cookie, that is
@@ -93,7 +94,7 @@ function taggedUuid(uuid: string): { ' u': string } {
  */
 function uuidValue(value: unknown): string | undefined {
   let text: unknown = value;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  if (isRecord(value)) {
     const entries = Object.entries(value);
     if (entries.length !== 1 || entries[0]?.[0] !== ' u') return undefined;
     text = entries[0][1];
@@ -124,13 +125,12 @@ export function verifyAccessToken(
 ): boolean {
   if (!token) return false;
   const data = verifySessionPayload(secret, token, Math.floor(nowMs / 1000), ACCESS_TOKEN_LIFETIME_SECONDS);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
-  const fields = data as Record<string, unknown>;
+  if (!isRecord(data)) return false;
   // Notify's API compares the whole payload to {service_id, document_id}: no other keys.
-  if (Object.keys(fields).length !== 2) return false;
+  if (Object.keys(data).length !== 2) return false;
   return (
-    uuidValue(fields.service_id) === uuidValue(serviceId) &&
-    uuidValue(fields.document_id) === uuidValue(documentId) &&
+    uuidValue(data.service_id) === uuidValue(serviceId) &&
+    uuidValue(data.document_id) === uuidValue(documentId) &&
     uuidValue(serviceId) !== undefined &&
     uuidValue(documentId) !== undefined
   );

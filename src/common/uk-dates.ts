@@ -6,6 +6,8 @@ const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 const MINUTE_MS = 60_000;
+/** One calendar day, for arithmetic on dates held as UTC midnights (no time zone, so every day is this long). */
+export const DAY_MS = 86_400_000;
 const MAX_REMEMBERED_MINUTES = 10_000;
 // Formatting with a time zone is slow (it costs more than the rest of a document check). UK offsets are whole
 // hours, so the date is the same for every instant of one minute: remember recent minutes (creation times and

@@ -1,5 +1,5 @@
 import { EMAIL_PATTERN } from '../common/email.js';
-import { ukDate } from '../common/uk-dates.js';
+import { DAY_MS, ukDate } from '../common/uk-dates.js';
 export { prettyFileType } from '../common/file-types.js';
 
 /** "0.1KB", "12.1KB", "2KB", "0.7MB": how the download link states a file's size. */
@@ -27,8 +27,6 @@ export function parseAvailableUntil(value: string): Date | undefined {
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   return date.getUTCDate() === Number(match[3]) ? date : undefined;
 }
-
-const DAY_MS = 86_400_000;
 
 export function daysFromToday(date: Date, today: Date): number {
   return Math.round((date.getTime() - today.getTime()) / DAY_MS);

@@ -1,6 +1,7 @@
 import { verify } from '@node-rs/argon2';
 import type { FastifyInstance } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
+import { isRecord } from '../../common/json.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument } from '../documents.js';
 import { ApiError, tooManyAttempts } from '../errors.js';
@@ -31,10 +32,8 @@ export async function authenticateRoute(
       const serviceId = uuidParam(request.params.sid);
       const documentId = uuidParam(request.params.did);
       const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new ApiError(400, 'Request body must be a JSON object');
-      }
-      const { key: rawKey, email_address: rawEmail } = body as Record<string, unknown>;
+      if (!isRecord(body)) throw new ApiError(400, 'Request body must be a JSON object');
+      const { key: rawKey, email_address: rawEmail } = body;
       const key = keyParam(rawKey);
       if (rawEmail === undefined || rawEmail === null || rawEmail === '')
         throw new ApiError(400, 'No email address');

@@ -1,5 +1,6 @@
 import { validateEmailAddress } from '../../common/email.js';
 import { MIMETYPE_BY_EXTENSION } from '../../common/file-types.js';
+import { isRecord } from '../../common/json.js';
 import { ApiError } from '../errors.js';
 import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js';
 import { parseRetentionWeeks } from '../expiry.js';
@@ -30,16 +31,13 @@ export interface UploadRequest {
 
 /** The body of an upload or a file check, validated field by field into a clear 400 (or 413 for size). */
 export function parseUploadBody(body: unknown, maxDecodedFileSize: number): UploadRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ApiError(400, 'Request body must be a JSON object');
-  }
-  const data = body as Record<string, unknown>;
+  if (!isRecord(body)) throw new ApiError(400, 'Request body must be a JSON object');
   return {
-    content: decodeDocument(data.document, maxDecodedFileSize),
-    isCsv: parseIsCsv(data.is_csv),
-    confirmationEmail: parseEmail(data.confirmation_email),
-    retentionPeriod: parseRetention(data.retention_period),
-    filename: parseFilename(data.filename),
+    content: decodeDocument(body.document, maxDecodedFileSize),
+    isCsv: parseIsCsv(body.is_csv),
+    confirmationEmail: parseEmail(body.confirmation_email),
+    retentionPeriod: parseRetention(body.retention_period),
+    filename: parseFilename(body.filename),
   };
 }
 
