@@ -1,10 +1,11 @@
-// Storage that is down (nothing listening) or failing (5xx) is an outage: the API answers 503 JSON, not 500.
+// Storage that is down (nothing listening) or failing (5xx) is an outage: the API answers 503 JSON, not 500, on
+// the check, the download and the upload.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { freePort } from '../helpers/ports.js';
-import { SERVICE_ID, startApi, type RunningApi } from '../helpers/api-harness.js';
+import { SERVICE_ID, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
 
 const DOCUMENT_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const KEY = Buffer.alloc(32, 7).toString('base64url');
@@ -36,6 +37,11 @@ async function expectOutage(running: RunningApi): Promise<void> {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ error: 'Service unavailable' });
   }
+  const uploaded = await upload(running, Buffer.from('A letter stored while S3 is down.\n'), {
+    filename: 'letter.txt',
+  });
+  expect(uploaded).toEqual({ status: 503, body: { error: 'Service unavailable' } });
+  expect(running.logs.text()).toContain('S3 PutObject failed'); // it got as far as storing
 }
 
 describe('S3 outage', () => {
