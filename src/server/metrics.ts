@@ -55,10 +55,10 @@ export function startUpstreamTimer(upstream: string): (status: number | 'timeout
 }
 
 /**
- * Fastify plugin: counts and times every response by route pattern and status.
- * Register it in the app builder before routes are added: `await app.register(metricsPlugin)`.
+ * Counts and times every response of the app it is registered on, by route pattern and status (fastify-plugin:
+ * its hook is not encapsulated). Register it before `ready()`, before or after the routes: Fastify gives routes
+ * their hooks at ready.
  */
-/** Counts every response of the app it is registered on (fastify-plugin: its hook is not encapsulated). */
 export const metricsPlugin: FastifyPluginAsync = fastifyPlugin(
   async (app) => {
     if (!defaultMetricsStarted) {
