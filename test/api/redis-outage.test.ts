@@ -1,5 +1,7 @@
 // A Redis outage (a real redis-server killed and started again mid-test): authenticate fails closed and
 // uploads go on, both at once rather than after ioredis' reconnection attempts, and both recover by themselves.
+// The status routes stay 200 throughout: they are liveness checks, so a load balancer keeps every replica (they all
+// share the one Redis) in rotation (README, "Running at scale").
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
@@ -41,6 +43,16 @@ async function uploadStatus(marker: string, extra: Record<string, unknown> = {})
   };
 }
 
+async function statusAnswers(): Promise<Record<string, number>> {
+  const answers: Record<string, number> = {};
+  for (const path of ['/services/_status', '/_status']) {
+    const response = await fetch(`${api.url}${path}`);
+    await response.arrayBuffer();
+    answers[path] = response.status;
+  }
+  return answers;
+}
+
 async function authenticateStatus(documentId: string, key: string): Promise<number> {
   const response = await fetch(`${api.url}/services/${SERVICE_ID}/documents/${documentId}/authenticate`, {
     method: 'POST',
@@ -71,6 +83,8 @@ describe('Redis outage', () => {
       const up = await timed(() => uploadStatus(`during-${round++}`));
       expect(up.value.status).toBe(201);
       timings.upload?.push(up.ms);
+      // Liveness, not readiness (a decision): the replica still reports itself up.
+      expect(await statusAnswers()).toEqual({ '/services/_status': 200, '/_status': 200 });
       await sleep(500);
     }
     console.log(

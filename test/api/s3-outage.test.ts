@@ -1,5 +1,6 @@
 // Storage that is down (nothing listening) or failing (5xx) is an outage: the API answers 503 JSON, not 500, on
-// the check, the download and the upload.
+// the check, the download and the upload. Its status routes stay 200 meanwhile: they are liveness checks, so a load
+// balancer keeps every replica (they all share the one S3) in rotation (README, "Running at scale").
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,6 +43,12 @@ async function expectOutage(running: RunningApi): Promise<void> {
   });
   expect(uploaded).toEqual({ status: 503, body: { error: 'Service unavailable' } });
   expect(running.logs.text()).toContain('S3 PutObject failed'); // it got as far as storing
+  // Liveness, not readiness (a decision): the replica still reports itself up.
+  for (const path of ['/services/_status', '/_status']) {
+    const response = await fetch(`${running.url}${path}`);
+    expect(response.status, path).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  }
 }
 
 describe('S3 outage', () => {
