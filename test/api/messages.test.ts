@@ -144,6 +144,8 @@ describe('download and check', () => {
     const live = await storedDocument();
     const blocked = await storedDocument({ blocked: true });
     const unknown = `/services/${SERVICE_ID}/documents/${randomUUID()}`;
+    // One expired document for every read: reads do not delete it (only purge does), so each still answers 410.
+    const expired = await storedDocument({ expired: true });
     for (const suffix of ['', '.pdf', '/check']) {
       const at = (path: string, query: string) => call(`${path}${suffix}${query}`);
       expect(await at(live.path, '')).toEqual({ status: 400, body: { error: 'Missing decryption key' } });
@@ -155,8 +157,6 @@ describe('download and check', () => {
         status: 403,
         body: { error: 'Access to the document has been blocked' },
       });
-      // A fresh one each time: today an expired document is also deleted when read.
-      const expired = await storedDocument({ expired: true });
       expect(await at(expired.path, `?key=${expired.key}`)).toEqual({
         status: 410,
         body: { error: 'The document is no longer available' },
