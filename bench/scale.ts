@@ -9,6 +9,7 @@
  * SCALE_QUIET_SECONDS (default 30) and SCALE_SETTLE_SECONDS (default 25) make it longer or heavier. The short
  * version with assertions is test/scale/scale.test.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,16 @@ const RATE_LIMIT = 10;
 const DEADLINE_MS = (REQUEST_TIMEOUT_SECONDS + 5 + 5) * 1000;
 const journeys = number('SCALE_JOURNEYS', 4);
 const background = number('SCALE_BACKGROUND', 3);
+
+/** The commit the run measured, and whether src/ differed from it (the replicas run dist/, built from src/). */
+function commitDescription(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trim();
+  const hash = git('rev-parse', '--short', 'HEAD');
+  return git('status', '--porcelain', '--', 'src') === ''
+    ? `commit ${hash}`
+    : `commit ${hash} with uncommitted changes in src/`;
+}
+const commit = commitDescription();
 
 const logDir = join(projectRoot, 'test-output', 'scale-bench-logs');
 mkdirSync(logDir, { recursive: true });
@@ -67,7 +78,8 @@ try {
   const text = [
     '# Running at scale: faults under load',
     '',
-    `Run ${new Date(result.startedAt).toISOString()} with \`npx tsx bench/scale.ts\`: Node ${process.version}, ` +
+    `Run ${new Date(result.startedAt).toISOString()} on ${commit} with \`npx tsx bench/scale.ts\`: ` +
+      `Node ${process.version}, ` +
       `${cpus().length} CPU(s) shared with other work (load average 1 min before: ${loadBefore.toFixed(1)}, ` +
       `after: ${loadavg()[0]!.toFixed(1)}). HAProxy (deploy/haproxy.cfg) in front of 2 frontend and 2 API ` +
       `replicas (\`entrypoint.sh web|api\`, dist/, WEB_CONCURRENCY=2, HTTP_SERVE_TIMEOUT_SECONDS=` +
