@@ -22,15 +22,21 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `entry` (a TypeScript file, run through tsx) and waits until every worker listens. */
+/**
+ * Starts `entry` (a TypeScript file, run through tsx) and waits until every worker listens. With
+ * `entrypoint`, runs `entrypoint.sh <entrypoint>` instead: the built code as production runs it.
+ */
 export async function startServer(
   env: Record<string, string>,
   entry = fixtureEntry,
-  { waitForWorkers = true } = {},
+  { waitForWorkers = true, entrypoint }: { waitForWorkers?: boolean; entrypoint?: string } = {},
 ): Promise<RunningServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const [command, args] = entrypoint
+    ? [fileURLToPath(new URL('../../entrypoint.sh', import.meta.url)), [entrypoint]]
+    : [process.execPath, ['--import', 'tsx', entry]];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       NODE_ENV: 'test',

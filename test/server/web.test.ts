@@ -1,9 +1,10 @@
 // The frontend's production entry (src/bin/web.ts) under the real primary + workers, with local upstreams.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { documentJson, KEY, LANDING_PATH, SERVICE_JSON } from '../helpers/frontend-harness.js';
 import { RecordingServer } from '../helpers/recording-server.js';
-import { get, type RunningServer, sleep, startServer } from './helpers.js';
+import { get, type RunningServer, sleep, startedWorkers, startServer } from './helpers.js';
 
 const webEntry = fileURLToPath(new URL('../../src/bin/web.ts', import.meta.url));
 
@@ -17,7 +18,7 @@ afterEach(async () => {
   await Promise.all([directory.stop(), documentApi.stop()]);
 });
 
-async function startWeb(env: Record<string, string>): Promise<RunningServer> {
+async function startWeb(env: Record<string, string>, entrypoint?: string): Promise<RunningServer> {
   const [directoryUrl, documentApiUrl] = await Promise.all([directory.start(), documentApi.start()]);
   directory.handler = () => ({ status: 200, json: SERVICE_JSON });
   documentApi.handler = () => ({ status: 200, json: documentJson({ available_until: '2099-12-31' }) });
@@ -32,6 +33,7 @@ async function startWeb(env: Record<string, string>): Promise<RunningServer> {
       ...env,
     },
     webEntry,
+    { entrypoint },
   );
 }
 
@@ -58,6 +60,30 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     expect(metrics).not.toContain(KEY);
     // The key never reaches a log line either.
     expect(JSON.stringify(running.logs)).not.toContain(KEY);
+  });
+
+  it('runs the built bundle under entrypoint.sh web, its workers with the heap flags', async () => {
+    running = await startWeb({}, 'web');
+    const landing = await get(running.port, `${LANDING_PATH}?key=${KEY}`);
+    expect(landing.status).toBe(200);
+    expect(landing.body).toContain('You have a file to download');
+    const workers = startedWorkers(running);
+    expect(workers).toHaveLength(2);
+    for (const pid of workers) {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(commandLine).toEqual(
+        expect.arrayContaining(['--max-semi-space-size=2', '--heap-growing-percent=50']),
+      );
+      expect(commandLine.some((arg) => arg.endsWith('dist/bundle/web.js'))).toBe(true);
+    }
+  });
+
+  it('takes NODE_HEAP_FLAGS in place of the default heap flags, and none when it is empty', async () => {
+    running = await startWeb({ NODE_HEAP_FLAGS: '' }, 'web');
+    expect((await get(running.port, '/_status')).status).toBe(200);
+    for (const pid of startedWorkers(running)) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain('--max-semi-space-size');
+    }
   });
 
   it('answers the 504 page at HTTP_SERVE_TIMEOUT_SECONDS when the document API hangs, and drops the call', async () => {
