@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-ids.js';
 
 export interface Trace {
   traceId: string;
@@ -9,11 +9,11 @@ const TRACE_ID = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
 const SPAN_ID = /^[0-9a-f]{16}$/i;
 
 export function newTraceId(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 export function newSpanId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(8);
 }
 
 function single(value: string | string[] | undefined): string | undefined {
