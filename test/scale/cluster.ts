@@ -14,6 +14,7 @@ import { type RunningRgw, startRgw } from '../helpers/rgw.js';
 import {
   Child,
   childPids,
+  isAlive,
   projectRoot,
   signalPid,
   sleep,
@@ -28,7 +29,10 @@ export const HAPROXY = '/usr/sbin/haproxy';
 export const HAPROXY_CONFIG = join(projectRoot, 'deploy', 'haproxy.cfg');
 
 export interface ClusterOptions {
-  /** HTTP_SERVE_TIMEOUT_SECONDS of every replica (also the watchdog's limit). */
+  /**
+   * HTTP_SERVE_TIMEOUT_SECONDS of every replica. Their watchdog kills a silent worker after half of it, at most
+   * 5 s; HAProxy's server timeout is this plus 5 s.
+   */
   requestTimeoutSeconds: number;
   /** DOCUMENT_AUTHENTICATION_RATE_LIMIT. */
   rateLimit: number;
@@ -96,15 +100,6 @@ export class Replica {
     await this.child?.stop(15_000);
     // A worker left behind by a killed primary (kill -9 leaves none here, but be sure).
     for (const pid of workers) signalPid(pid, 'SIGKILL');
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
   }
 }
 

@@ -64,6 +64,12 @@ export class Child {
     return this.process.exitCode === null && this.process.signalCode === null;
   }
 
+  /** Calls `listener` with every stdout line from now on, until the returned function is called. */
+  onLine(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
   /** Resolves on the first stdout line (from now on) that `match` accepts. */
   nextLine(match: (line: string) => boolean, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -112,6 +118,16 @@ export function childPids(pid: number): number[] {
     }
   }
   return children;
+}
+
+/** True while `pid` exists and is not a zombie (a stopped process is alive). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
 }
 
 /** Sends `signal` to a pid, ignoring one that has already gone. */
