@@ -27,11 +27,16 @@ const run = promisify(execFile);
 
 export const HAPROXY = '/usr/sbin/haproxy';
 export const HAPROXY_CONFIG = join(projectRoot, 'deploy', 'haproxy.cfg');
+/**
+ * HAProxy's `timeout server` is the replicas' deadline plus this, as in deploy/haproxy.cfg (35 s for the default
+ * 30 s): the replica's own 504 answers first, and HAProxy only cuts a replica that stopped answering at all.
+ */
+export const HAPROXY_SERVER_MARGIN_SECONDS = 5;
 
 export interface ClusterOptions {
   /**
    * HTTP_SERVE_TIMEOUT_SECONDS of every replica. Their watchdog kills a silent worker after half of it, at most
-   * 5 s; HAProxy's server timeout is this plus 5 s.
+   * 5 s; HAProxy's server timeout is this plus HAPROXY_SERVER_MARGIN_SECONDS.
    */
   requestTimeoutSeconds: number;
   /** DOCUMENT_AUTHENTICATION_RATE_LIMIT. */
@@ -305,7 +310,7 @@ export class Cluster {
         WEB2_ADDR: `127.0.0.1:${web2}`,
         API1_ADDR: `127.0.0.1:${api1}`,
         API2_ADDR: `127.0.0.1:${api2}`,
-        HAPROXY_SERVER_TIMEOUT: `${this.options.requestTimeoutSeconds + 5}s`,
+        HAPROXY_SERVER_TIMEOUT: `${this.options.requestTimeoutSeconds + HAPROXY_SERVER_MARGIN_SECONDS}s`,
         HAPROXY_STATS_SOCKET: this.statsSocket,
         HAPROXY_TAG_REPLICA: '1',
       },

@@ -2,7 +2,8 @@
 // bench/scale.ts. Recipients' complete journeys in parallel (upload through the load balancer, landing page,
 // confirm page with a wrong then the right address, download page, the file with the access cookie), plus a
 // steady stream of checks, landing pages and downloads of older documents. Every answer is classified and every
-// byte of every file compared; nothing here retries, so every failure a recipient would see is counted.
+// byte of every file compared. The only retry is a browser's: a request whose connection closed before any answer
+// is sent once more, within the same deadline; every other failure a recipient would see is counted.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 export interface DriverTarget {
@@ -17,7 +18,10 @@ export interface DriverOptions {
   journeys: number;
   /** Loops of checks and downloads of older documents running at once. */
   background: number;
-  /** A request with no complete answer by then is a hang (the replicas' deadline plus the LB's margin). */
+  /**
+   * A request with no complete answer by then is a hang (outcome `timeout`): the replicas' deadline plus a margin
+   * (test/scale/scale.test.ts says which). A resent request shares its first attempt's deadline.
+   */
   requestDeadlineMs: number;
   /** Share of uploads with a confirmation email. */
   emailShare: number;
@@ -29,12 +33,12 @@ export interface DriverOptions {
 /**
  * ok: the expected answer, body checked. error-page / error-json: a 5xx the app answered honestly (the frontend's
  * "Sorry, the service is unavailable" page with a 503, its "Sorry, there's a problem" page with a 500 or 504; the
- * API's 503 or deadline 504 JSON). lb-error: HAProxy's own 5xx (no replica
- * could answer). closed-unanswered: the connection closed before any answer, HAProxy's way of saying "this request
+ * API's 503 or deadline 504 JSON). lb-error: HAProxy's own 502 or 503 (no replica
+ * could answer); its 504 (`timeout server`, past the replicas' own deadline) is a timeout. closed-unanswered: the connection closed before any answer, HAProxy's way of saying "this request
  * was never processed, send it again" (it does that when a kept-alive replica connection dies under a request);
- * a browser resends it at once, and so does the driver, once, as a new request. cut: a response that started and then ended early (a replica killed mid-body); the client sees
+ * a browser resends it at once, and so does the driver, once, as a new request within the same deadline. cut: a response that started and then ended early (a replica killed mid-body); the client sees
  * it fail, never a short file. The rest are dishonest: internal-error (the API's 500 JSON: "a bug here" when a
- * dependency is merely unavailable), timeout (no answer within the deadline), network-error (no answer at all),
+ * dependency is merely unavailable), timeout (no answer within the deadline, or HAProxy's 504), network-error (no answer at all),
  * wrong-answer (a status that lies, e.g. 404 for a stored document, or a 5xx without a proper body), corrupt (the
  * expected status with a broken body: wrong bytes, wrong page).
  */
@@ -67,6 +71,13 @@ export interface RequestRecord {
   outcome: Outcome;
   replica: string;
   detail?: string;
+  /** A resent request: when its first attempt started (the recipient has waited since then). */
+  firstStart?: number;
+}
+
+/** How long the recipient waited for this answer, a resent request's first attempt included. */
+export function waitedMs(record: RequestRecord): number {
+  return record.end - (record.firstStart ?? record.start);
 }
 
 export interface JourneyRecord {
@@ -316,18 +327,20 @@ export class LoadDriver {
     app: 'web' | 'api',
     expected: number,
     validate: Validator,
-    resent = false,
+    firstStart?: number,
   ): Promise<Answer> {
     const start = Date.now();
     const record: RequestRecord = { step, start, end: start, status: 0, outcome: 'ok', replica: '' };
+    if (firstStart !== undefined) record.firstStart = firstStart;
     this.requests.push(record);
+    const deadlineMs = this.options.requestDeadlineMs - (start - (firstStart ?? start));
     let answer: Answer | undefined;
     let headersArrived = false;
     try {
       const response = await fetch(url, {
         ...init,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.requestDeadlineMs),
+        signal: AbortSignal.timeout(Math.max(1, deadlineMs)),
       });
       headersArrived = true;
       record.status = response.status;
@@ -364,10 +377,11 @@ export class LoadDriver {
             ? classify5xx(answer, app, record.replica)
             : 'wrong-answer';
       if (problem) record.detail = problem;
+      if (record.outcome === 'timeout') record.detail = "HAProxy's 504: its server timeout cut the replica";
       if (record.outcome === 'ok') return answer;
-    } else if (record.outcome === 'network-error' && !resent) {
+    } else if (record.outcome === 'network-error' && firstStart === undefined) {
       record.outcome = 'closed-unanswered';
-      return this.call(step, url, init, app, expected, validate, true);
+      return this.call(step, url, init, app, expected, validate, start);
     }
     throw new Failure(step, record.outcome, record.status);
   }
@@ -387,12 +401,15 @@ function ignoreFailure(error: unknown): void {
   if (!(error instanceof Failure)) throw error;
 }
 
-/** An honest 5xx is the app's own error answer, or HAProxy's when no replica could answer. */
+/**
+ * An honest 5xx is the app's own error answer, or HAProxy's 502/503 when no replica could answer. HAProxy's 504
+ * is its `timeout server`: a replica past its own deadline, a hang.
+ */
 function classify5xx(answer: Answer, app: 'web' | 'api', replica: string): Outcome {
   const text = answer.body.toString('utf8');
   const type = answer.headers.get('content-type') ?? '';
   if (replica === '' || replica === '<NOSRV>' || /^<html><body><h1>5\d\d /.test(text)) {
-    if (/<h1>5\d\d /.test(text)) return 'lb-error';
+    if (/<h1>5\d\d /.test(text)) return answer.status === 504 ? 'timeout' : 'lb-error';
   }
   if (app === 'api') {
     const json = type.includes('application/json') ? parseJson(answer.body) : undefined;

@@ -9,6 +9,7 @@ import {
   type Outcome,
   type RequestRecord,
   type StoredDocument,
+  waitedMs,
 } from './driver.js';
 import { isAlive, signalPid, sleep, waitFor } from './processes.js';
 
@@ -52,6 +53,7 @@ export interface WindowSummary {
   fiveXxByStatus: Record<string, number>;
   fiveXxByReplica: Record<string, number>;
   dishonest: RequestRecord[];
+  /** The longest a recipient waited for one answer (a resent request from its first attempt). */
   longestWaitMs: number;
   /** From recovery to the start of the last failed request (0 when none failed after recovery). */
   secondsToZeroErrors: number;
@@ -323,7 +325,7 @@ function summary(
     fiveXxByStatus: byStatus,
     fiveXxByReplica: byReplica,
     dishonest: requests.filter((r) => r.outcome !== 'ok' && !HONEST_ERRORS.has(r.outcome)),
-    longestWaitMs: requests.reduce((max, r) => Math.max(max, r.end - r.start), 0),
+    longestWaitMs: requests.reduce((max, r) => Math.max(max, waitedMs(r)), 0),
     secondsToZeroErrors: recovered && lastErrorStart > recovered ? (lastErrorStart - recovered) / 1000 : 0,
     notes,
   };
