@@ -1,0 +1,42 @@
+// The renderer reuses the macros a page imports (views.ts, reuseMacroImports): a page must render the same
+// whatever was rendered before it, and each render must show its own data, never an earlier page's.
+import { describe, expect, it } from 'vitest';
+import { contactFor } from '../../src/frontend/format.js';
+import { createRenderer, loadAssetUrls } from '../../src/frontend/views.js';
+
+const render = createRenderer(loadAssetUrls());
+const landing = (name: string, contactLink: string, continueUrl: string) =>
+  render('pages/landing.njk', {
+    service: { name, contactLink },
+    contact: contactFor(contactLink),
+    continueUrl,
+    cspNonce: 'nonce-one',
+  });
+
+describe('page renderer with reused macro imports', () => {
+  it('renders a page the same before and after other pages used the same macros', () => {
+    const first = landing('Apply for a licence', 'https://example.gov.uk/contact', '/d/a/b/download?key=k1');
+    render('pages/confirm-email.njk', {
+      service: { name: 'Other service' },
+      hasErrors: true,
+      errorSummary: { titleText: 'There is a problem', errorList: [{ text: 'Enter your email address' }] },
+      emailError: 'Enter your email address',
+      cspNonce: 'nonce-two',
+    });
+    render('errors/file-gone.njk', { service: { name: 'Other service' }, cspNonce: 'nonce-three' });
+    const again = landing('Apply for a licence', 'https://example.gov.uk/contact', '/d/a/b/download?key=k1');
+    expect(again).toBe(first);
+  });
+
+  it('shows each render its own data through the shared macros', () => {
+    const one = landing('Service One', 'one@example.gov.uk', '/d/1/1/download?key=first');
+    const two = landing('Service Two', '0300 123 4567', '/d/2/2/confirm-email-address?key=second');
+    expect(one).toContain('Service One');
+    expect(one).toContain('href="/d/1/1/download?key=first"');
+    expect(one).toContain('mailto:one@example.gov.uk');
+    expect(two).toContain('Service Two');
+    expect(two).toContain('href="/d/2/2/confirm-email-address?key=second"');
+    expect(two).toContain('call 0300 123 4567');
+    for (const leftover of ['Service One', 'first', 'mailto:']) expect(two).not.toContain(leftover);
+  });
+});
