@@ -67,6 +67,14 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     const landing = await get(running.port, `${LANDING_PATH}?key=${KEY}`);
     expect(landing.status).toBe(200);
     expect(landing.body).toContain('You have a file to download');
+    // Setting a cookie goes through @fastify/cookie's dynamic import of `cookie`, which the bundle once broke.
+    documentApi.handler = () => ({
+      status: 200,
+      json: documentJson({ available_until: '2099-12-31', confirm_email: true }),
+    });
+    const confirm = await get(running.port, `${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    expect(confirm.status).toBe(200);
+    expect(String(confirm.headers['set-cookie'])).toMatch(/^_csrf=/);
     const workers = startedWorkers(running);
     expect(workers).toHaveLength(2);
     for (const pid of workers) {
