@@ -21,8 +21,8 @@ require_port() {
 # V8's heap sized for a server whose live heap is ~20 MB: 4 MB semi-spaces (Node 24's V8 grows them to 64 MB
 # on a large machine) and an old generation that grows by half its live size after each full collection, not
 # up to 4x. Measured in bench/results/runtime*.md: ~125 MB less per worker after load for ~6 % more CPU per
-# request. Cluster workers inherit the flags. NODE_HEAP_FLAGS replaces them ("" gives V8's own defaults); these flags cannot go
-# through NODE_OPTIONS.
+# request. Cluster workers inherit the flags. NODE_HEAP_FLAGS replaces them ("" gives V8's own defaults);
+# these flags cannot go through NODE_OPTIONS.
 DEFAULT_HEAP_FLAGS="--max-semi-space-size=4 --heap-growing-percent=50"
 
 # Production: the compiled entry point under plain node (the frontend's bundled one, scripts/bundle-web.mjs).
