@@ -12,7 +12,7 @@
 #                                          on 127.0.0.1), DatabaseDirectory DIR/signatures, Foreground
 # then runs clamd in the foreground (exec: this script's pid is clamd's) until it is stopped with SIGTERM.
 # clamd answers PING once its socket is up and the database loaded; callers poll for that. Needs Debian's
-# clamav-daemon (`make system-deps`). Production uses the official databases instead (README, "Antivirus").
+# clamav-daemon (`make system-deps`). Production uses the official databases instead (docs/antivirus.md).
 set -euo pipefail
 
 fail() {
