@@ -5,12 +5,21 @@
 #
 #   scripts/make-base-image.sh            # makes $BASE_IMAGE (default localhost/node:24.22.3-bookworm-slim)
 #   FORCE=1 scripts/make-base-image.sh    # makes it again
+#   NODE_VERSION=24.22.3 NPM_VERSION=11.6.2 BASE_IMAGE=localhost/node:npm-11.6.2 scripts/make-base-image.sh
+#                                         # another Node or npm (defaults in scripts/container-env.sh), under its
+#                                         # own name; an existing image holding another npm is refused, not reused
 set -euo pipefail
 # shellcheck source=scripts/container-env.sh
 source "$(dirname "$0")/container-env.sh"
 
 if [ -z "${FORCE:-}" ] && podman image exists "$BASE_IMAGE"; then
-  echo "Base image $BASE_IMAGE is there"
+  npm_there=$(podman run --rm "$BASE_IMAGE" npm --version)
+  if [ "$npm_there" != "$NPM_VERSION" ]; then
+    echo "Base image $BASE_IMAGE holds npm $npm_there, not $NPM_VERSION: set FORCE=1 to make it again," \
+      "or BASE_IMAGE to another name" >&2
+    exit 1
+  fi
+  echo "Base image $BASE_IMAGE is there (npm $npm_there)"
   exit 0
 fi
 
@@ -53,5 +62,5 @@ podman import \
   --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
   --change 'CMD ["node"]' \
   "$work/rootfs.tar" "$BASE_IMAGE" >/dev/null
-podman run --rm "$BASE_IMAGE" node -e 'console.log("node " + process.version + " in " + process.platform)'
+podman run --rm "$BASE_IMAGE" sh -c 'echo "node $(node --version), npm $(npm --version)"'
 echo "Made $BASE_IMAGE in $(($(date +%s) - started)) s ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE") bytes)"
