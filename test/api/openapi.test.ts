@@ -2,7 +2,7 @@
 // real, and every answer's status, headers and body must be what the description says, so the two cannot drift.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
 import { AUTH_TOKEN, local, SERVICE_ID, upload } from '../helpers/api-harness.js';
 import { departures, describedResponses, type Answer } from '../helpers/openapi.js';
 import { freePort } from '../helpers/ports.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { paths } from '../../src/common/paths.js';
+import { paths } from '../../src/common/project-files.js';
 import {
   EVERY_RESPONSE_HEADERS,
   KEY,

@@ -6,7 +6,7 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { EICAR } from '../helpers/clamd.js';
 import { freePort } from '../helpers/ports.js';
