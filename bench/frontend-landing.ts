@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
-import { paths } from '../src/common/paths.js';
+import { paths } from '../src/common/project-files.js';
 import { type Child, startChild } from './lib/child.js';
 import { type ProfileSummary, summariseProfile } from './lib/cpu-profile.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';

@@ -26,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
-import { paths } from '../src/common/paths.js';
+import { paths } from '../src/common/project-files.js';
 import { pdfOfSize } from '../test/helpers/samples.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startChild, stopProcess } from './lib/child.js';

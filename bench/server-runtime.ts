@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
-import { paths } from '../src/common/paths.js';
+import { paths } from '../src/common/project-files.js';
 import { type Child, startChild } from './lib/child.js';
 import { type RuntimeServer, startWebRuntime } from './lib/web-runtime.js';
 import { type WrkResult, runWrk } from './lib/wrk.js';

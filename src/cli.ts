@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { uploadDocument } from './upload-client.js';
 import { isUuid } from './common/ids.js';
 import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
-import { dataDirFrom, projectPath } from './common/paths.js';
+import { dataDirFrom, projectPath } from './common/project-files.js';
 
 class UsageError extends Error {}
 

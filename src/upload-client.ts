@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { documentApiPaths } from './common/routes.js';
 
 export interface UploadRequest {
   /** Base URL of the document API, e.g. http://localhost:7000. */
@@ -30,7 +31,7 @@ export class UploadRefusedError extends Error {
   }
 }
 
-/** Sends a document the way GOV.UK Notify's API does: base64 JSON to `POST /services/{id}/documents`. */
+/** Sends a document the way GOV.UK Notify's API does: base64 JSON to the document API's upload route. */
 export async function uploadDocument(upload: UploadRequest): Promise<UploadedDocument> {
   const body: Record<string, unknown> = { document: upload.content.toString('base64') };
   if (upload.filename !== undefined) body.filename = upload.filename;
@@ -39,7 +40,7 @@ export async function uploadDocument(upload: UploadRequest): Promise<UploadedDoc
   if (upload.isCsv !== undefined) body.is_csv = upload.isCsv;
 
   const response = await request(
-    `${upload.apiUrl.replace(/\/+$/, '')}/services/${upload.serviceId}/documents`,
+    `${upload.apiUrl.replace(/\/+$/, '')}${documentApiPaths.upload(upload.serviceId)}`,
     {
       method: 'POST',
       headers: { authorization: `Bearer ${upload.token}`, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { paths } from '../../src/common/paths.js';
+import { paths } from '../../src/common/project-files.js';
 import { stopProcess } from './child.js';
 
 export interface RuntimeServer {

@@ -4,7 +4,7 @@ import { serializeError, type Logger } from '../common/logging.js';
 import { ClamdClient } from './clamd.js';
 import type { AntivirusConfig } from './config.js';
 import { scanRoutes } from './routes/scan.js';
-import { statusRoutes } from './routes/status.js';
+import { STATUS_ROUTE, statusRoutes } from './routes/status.js';
 import { AntivirusHttpError } from './upload.js';
 
 export interface AntivirusDeps {
@@ -27,7 +27,7 @@ export async function buildAntivirus(config: AntivirusConfig, deps: AntivirusDep
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
-  setUpJsonRequests(app, { timeoutMs: config.requestTimeoutMs });
+  setUpJsonRequests(app, { timeoutMs: config.requestTimeoutMs, healthCheckRoutes: [STATUS_ROUTE] });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (reply.sent) return reply;
     if (error instanceof AntivirusHttpError)

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { projectRoot } from '../common/paths.js';
+import { projectRoot } from '../common/project-files.js';
 import { ClamdClient } from './clamd.js';
 import type { ClamdAddress } from './config.js';
 

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serviceDirectoryRoutes } from '../directory/routes.js';
 import { edgeServerOptions } from '../common/http-edge.js';
 import { jsonServerOptions, setUpJsonRequests } from '../common/json-app.js';
+import { documentApiStatusRoutes } from '../common/routes.js';
 import type { ApiConfig } from './config.js';
 import { buildApiContext, needsRedis, serviceDirectoryOptions, type ApiDeps } from './context.js';
 import { clientMessage, jsonErrorAnswer, setUpJsonErrors } from './error-handler.js';
@@ -9,7 +10,7 @@ import { apiRedis } from './redis.js';
 import { authenticateRoute } from './routes/authenticate.js';
 import { checkRoute } from './routes/check.js';
 import { downloadRoute } from './routes/download.js';
-import { fileCheckRoute } from './routes/file-check.js';
+import { antivirusAndMimetypeCheckRoute } from './routes/antivirus-and-mimetype-check.js';
 import { openApiRoute } from './routes/openapi.js';
 import { statusRoutes } from './routes/status.js';
 import { uploadRoute } from './routes/upload.js';
@@ -39,14 +40,17 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
 
   // JSON only: a body of any other type is a 415.
   app.removeContentTypeParser(['text/plain']);
-  setUpJsonRequests(app, { timeoutMs: config.requestTimeoutMs });
+  setUpJsonRequests(app, {
+    timeoutMs: config.requestTimeoutMs,
+    healthCheckRoutes: documentApiStatusRoutes,
+  });
   setUpJsonErrors(app);
 
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(statusRoutes);
   await app.register(openApiRoute);
   await app.register(uploadRoute, ctx);
-  await app.register(fileCheckRoute, ctx);
+  await app.register(antivirusAndMimetypeCheckRoute, ctx);
   await app.register(checkRoute, ctx);
   await app.register(authenticateRoute, ctx);
   await app.register(downloadRoute, ctx);

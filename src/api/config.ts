@@ -6,7 +6,7 @@ import {
   requireVariable,
   type Env,
 } from '../common/env.js';
-import { dataDirFrom, projectPath } from '../common/paths.js';
+import { dataDirFrom, projectPath } from '../common/project-files.js';
 
 export type StoreKind = 'local' | 's3';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../common/logging.js';
 import type { ServiceDirectoryOptions } from '../directory/routes.js';
 import { ServicesFile } from '../directory/services-file.js';
 import { AntivirusClient, type AntivirusScanner } from './checks/antivirus.js';
-import type { FileCheckDeps } from './checks/file-checks.js';
+import type { FileCheckDeps } from './checks/check-file.js';
 import {
   MemoryCheckResultCache,
   RedisCheckResultCache,

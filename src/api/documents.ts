@@ -1,4 +1,4 @@
-import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from '../common/file-types.js';
+import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from './allowed-file-types.js';
 import { filenameExtension } from './checks/mimetype.js';
 import { ApiError, DOCUMENT_NOT_FOUND } from './errors.js';
 import { isExpired } from './expiry.js';

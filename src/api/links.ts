@@ -1,9 +1,10 @@
 import { bytesToBase64url, uuidToBase64url } from '../common/ids.js';
+import { documentApiPaths, recipientPath, recipientRoutes } from '../common/routes.js';
 import type { ApiConfig } from './config.js';
 
 type LinkConfig = Pick<ApiConfig, 'httpScheme' | 'frontendHostname' | 'apiHostname'>;
 
-/** `{api}/services/{sid}/documents/{did}.{ext}?key=…` — the file itself, served by this API. */
+/** The API's download route with the document's extension and key: the file itself, served by this API. */
 export function directFileUrl(
   config: LinkConfig,
   serviceId: string,
@@ -11,10 +12,15 @@ export function directFileUrl(
   key: Buffer,
   extension: string,
 ): string {
-  return `${config.httpScheme}://${config.apiHostname}/services/${serviceId}/documents/${documentId}.${extension}?key=${bytesToBase64url(key)}`;
+  const path = documentApiPaths.download(serviceId, documentId, extension);
+  return `${config.httpScheme}://${config.apiHostname}${path}?key=${bytesToBase64url(key)}`;
 }
 
-/** `{frontend}/d/{b64 sid}/{b64 did}?key=…` — the link in the recipient's email. */
+/** The frontend's landing page with the ids in base64url and the key: the link in the recipient's email. */
 export function recipientUrl(config: LinkConfig, serviceId: string, documentId: string, key: Buffer): string {
-  return `${config.httpScheme}://${config.frontendHostname}/d/${uuidToBase64url(serviceId)}/${uuidToBase64url(documentId)}?key=${bytesToBase64url(key)}`;
+  const path = recipientPath(recipientRoutes.landing, {
+    service: uuidToBase64url(serviceId),
+    document: uuidToBase64url(documentId),
+  });
+  return `${config.httpScheme}://${config.frontendHostname}${path}?key=${bytesToBase64url(key)}`;
 }

@@ -32,9 +32,13 @@ export function jsonServerOptions(
  * when no answer has started by then; a download already streaming is not cut), one redacted access-log line,
  * `X-Content-Type-Options: nosniff` on every answer, and 404 `{"error": "Not found"}` outside the routes.
  */
-export function setUpJsonRequests(app: FastifyInstance, options: { timeoutMs: number }): void {
+export function setUpJsonRequests(
+  app: FastifyInstance,
+  options: { timeoutMs: number; healthCheckRoutes: readonly string[] },
+): void {
   registerRequestContext(app, {
     timeoutMs: options.timeoutMs,
+    healthCheckRoutes: options.healthCheckRoutes,
     onTimeout: (_request, reply) => {
       void reply.code(504).send({ error: 'Request timed out' });
     },

@@ -20,6 +20,8 @@ export interface RequestContextOptions {
   timeoutMs: number;
   /** Answers a request whose deadline passed before its handler did (e.g. the 504 page). */
   onTimeout: (request: FastifyRequest, reply: FastifyReply) => void;
+  /** The app's status routes: load balancers ask every few seconds, so a healthy answer is logged at debug. */
+  healthCheckRoutes: readonly string[];
 }
 
 interface RequestState {
@@ -54,9 +56,8 @@ export function requestContextServerOptions(): {
  * What every request of both apps gets: B3 trace ids (echoed on the response and put on every log line),
  * a deadline that aborts its upstream work, and one redacted access-log line when it ends.
  */
-const HEALTH_CHECK_ROUTES: ReadonlySet<string> = new Set(['/_status', '/services/_status']);
-
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
+  const healthCheckRoutes: ReadonlySet<string> = new Set(options.healthCheckRoutes);
   app.decorateRequest('trace', undefined as unknown as Trace);
   app.decorateRequest('deadline', undefined as unknown as AbortSignal);
 
@@ -99,7 +100,7 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     const query = loggableQueryNames(request.url);
     const route = request.routeOptions.url;
     // Load balancers ask for the status every few seconds: a healthy answer is debug, not an access line.
-    const level = route && HEALTH_CHECK_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    const level = route && healthCheckRoutes.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
     request.log[level](
       {
         method: request.method,

@@ -1,4 +1,4 @@
-import { randomBase64 } from './random-ids.js';
+import { randomBase64 } from './random-values.js';
 
 /** 128 bits, base64: a fresh value for every response. */
 export function newCspNonce(): string {
@@ -23,20 +23,36 @@ export function contentSecurityPolicy(nonce: string): string {
   return CSP_HEAD + nonce + CSP_MIDDLE + nonce + CSP_TAIL;
 }
 
+/** `X-Robots-Tag`: no page nor file of this service is indexed, nor its links followed. */
+export const ROBOTS_TAG = 'noindex, nofollow';
+/** `Referrer-Policy`: a document's URL (its key included) never leaks onwards. */
+export const REFERRER_POLICY = 'no-referrer';
+
+/** The headers every answer about a document carries, the API's included: not indexed, its URL not passed on. */
+export const PRIVATE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Robots-Tag': ROBOTS_TAG,
+  'Referrer-Policy': REFERRER_POLICY,
+};
+
+/** `Cache-Control` of a page (or a status answer): nothing keeps a copy. */
+export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate';
+/** `Cache-Control` of an answer no cache may keep (an access token, a redirect to a document's page, metrics). */
+export const NO_STORE = 'no-store';
+/** `Cache-Control` of a document's file: for the recipient's browser only, and not kept even there. */
+export const PRIVATE_NO_STORE = 'private, no-store';
+
 const STATIC_HEADERS: Readonly<Record<string, string>> = {
-  'X-Robots-Tag': 'noindex, nofollow',
+  'X-Robots-Tag': ROBOTS_TAG,
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'X-Permitted-Cross-Domain-Policies': 'none',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': REFERRER_POLICY,
   'Strict-Transport-Security': 'max-age=31536000; includeSubDomains; preload',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Permissions-Policy': 'geolocation=(), microphone=(), camera=(), autoplay=(), payment=(), sync-xhr=()',
 };
-
-export const PAGE_CACHE_CONTROL = 'no-store, no-cache, private, must-revalidate';
 
 /**
  * Every header SPEC 3.3 puts on every response, with the CSP built around this response's nonce. That

@@ -1,4 +1,4 @@
-import { randomHex } from './random-ids.js';
+import { randomHex } from './random-values.js';
 
 export interface Trace {
   traceId: string;

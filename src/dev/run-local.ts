@@ -5,7 +5,7 @@ import { clamdInstalled, startLocalClamd, type LocalClamd } from '../antivirus/l
 import { uploadDocument } from '../upload-client.js';
 import { createLogger } from '../common/logging.js';
 import { terminalLogDestination } from '../common/terminal-logs.js';
-import { dataDirFrom } from '../common/paths.js';
+import { dataDirFrom } from '../common/project-files.js';
 import { ServicesFile, servicesFilePath, writeServicesFile } from '../directory/services-file.js';
 import { samplePdf } from './sample-pdf.js';
 import { startSystem } from '../system.js';

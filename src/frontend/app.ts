@@ -13,7 +13,7 @@ import Fastify, {
 import { edgeServerOptions, type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
 import { isRecord } from '../common/json.js';
 import type { Logger } from '../common/logging.js';
-import { paths } from '../common/paths.js';
+import { paths } from '../common/project-files.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
 import { newCspNonce, PAGE_CACHE_CONTROL, securityHeaders } from '../common/security-headers.js';
 import { DocumentApiClient } from './clients/document-api.js';
@@ -28,6 +28,7 @@ import { landingRoute } from './routes/landing.js';
 import { legacyRedirectsRoute } from './routes/legacy-redirects.js';
 import { securityTxtRoute } from './routes/security-txt.js';
 import { statusRoute } from './routes/status.js';
+import { statusRoutes } from './urls.js';
 import { type AssetUrls, createRenderer, loadAssetUrls } from './views.js';
 
 export interface FrontendDeps {
@@ -94,6 +95,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   registerRequestContext(app, {
     timeoutMs: config.requestTimeoutMs,
     onTimeout: (_request, reply) => void sendPage(reply, render, 504, 'errors/500.njk'),
+    healthCheckRoutes: statusRoutes,
   });
   registerEdgeAnswers(app, errorPage);
 

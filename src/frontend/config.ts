@@ -19,7 +19,6 @@ export interface FrontendConfig {
   documentDownloadApiHostNameInternal: string;
   secretKey: string;
   httpProtocol: 'http' | 'https';
-  headerColour: string;
   requestTimeoutMs: number;
   logLevel: string;
   /** How long a service's name and contact link are reused before asking the directory again (0 = never). */
@@ -35,7 +34,11 @@ const LOCAL_DEFAULTS = {
   SECRET_KEY: 'dev-secret-key-not-for-production',
 } as const;
 
-/** Reads the frontend's configuration once, at start-up. Throws ConfigError with one line on a bad value. */
+/**
+ * Reads the frontend's configuration once, at start-up. Throws ConfigError with one line on a bad value.
+ * HEADER_COLOUR, which Notify's frontend reads for its header, is accepted and ignored: these pages use the
+ * GOV.UK header's own colour, so a deployment that sets it keeps working.
+ */
 export function loadFrontendConfig(env: Env): FrontendConfig {
   const environment = env.NOTIFY_ENVIRONMENT || 'production';
   const local = isLocalEnvironment(environment);
@@ -62,7 +65,6 @@ export function loadFrontendConfig(env: Env): FrontendConfig {
       : documentDownloadApiHostName,
     secretKey: required('SECRET_KEY'),
     httpProtocol,
-    headerColour: env.HEADER_COLOUR || '#FFBF47',
     requestTimeoutMs: integerVariable(env, 'HTTP_SERVE_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
     logLevel: env.LOG_LEVEL || (local ? 'debug' : 'info'),
     serviceCacheTtlMs: integerVariable(env, 'SERVICE_CACHE_TTL_SECONDS', 30) * 1000,

@@ -1,6 +1,5 @@
 import { EMAIL_PATTERN } from '../common/email.js';
 import { DAY_MS, ukDate } from '../common/uk-dates.js';
-export { prettyFileType } from '../common/file-types.js';
 
 /** "0.1KB", "12.1KB", "2KB", "0.7MB": how the download link states a file's size. */
 export function formatFileSize(bytes: number): string {
@@ -13,6 +12,28 @@ export function formatFileSize(bytes: number): string {
 
 function oneDecimalPlace(value: number): string {
   return value.toFixed(1).replace(/\.0$/, '');
+}
+
+/** What the download page calls each file type the document API allows. */
+const FILE_TYPE_NAMES: Readonly<Record<string, string>> = {
+  pdf: 'PDF',
+  csv: 'CSV file',
+  txt: 'text file',
+  json: 'JSON file',
+  doc: 'Microsoft Word document',
+  docx: 'Microsoft Word document',
+  xlsx: 'Microsoft Excel spreadsheet',
+  odt: 'text file',
+  rtf: 'text file',
+  jpg: 'JPEG file',
+  jpeg: 'JPEG file',
+  png: 'PNG file',
+};
+
+/** How a page names a file of this extension: "PDF", "CSV file", … and "file" for anything else. */
+export function prettyFileType(extension: string): string {
+  const name = FILE_TYPE_NAMES[extension.toLowerCase()];
+  return name ?? 'file';
 }
 
 /** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */

@@ -3,7 +3,7 @@
 // `{% set pageTitle = "…" %}` and never uses `{% extends %}` (test/frontend/page-templates.test.ts checks).
 import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
-import { paths } from '../common/paths.js';
+import { paths } from '../common/project-files.js';
 
 export interface AssetUrls {
   css: string;

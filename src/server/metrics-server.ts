@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../common/logging.js';
+import { NO_STORE } from '../common/security-headers.js';
 
 export interface MetricsExposition {
   text: string;
@@ -24,7 +25,7 @@ export function serveMetrics(
     }
     collect().then(
       ({ text, contentType }) => {
-        response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        response.writeHead(200, { 'content-type': contentType, 'cache-control': NO_STORE });
         response.end(request.method === 'HEAD' ? undefined : text);
       },
       (err: unknown) => {

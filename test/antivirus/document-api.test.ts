@@ -20,6 +20,7 @@ import {
   type LocalClamd,
   type RunningAntivirus,
 } from '../helpers/clamd.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const clamdDir = mkdtempSync(join(tmpdir(), 'dd-clamd-e2e-'));
 let clamd: LocalClamd | undefined;
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 const check = (content: Buffer) =>
-  fetch(`${api.url}/services/${SERVICE_ID}/antivirus-and-mimetype-check`, {
+  fetch(`${api.url}${documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
     body: uploadBody(content),

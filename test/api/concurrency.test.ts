@@ -14,6 +14,7 @@ import {
   type RunningApi,
 } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 let api: RunningApi;
 let storeDir: string;
@@ -43,7 +44,7 @@ describe('concurrency', () => {
     );
     const uploads = await Promise.all(
       contents.map(async (content) => {
-        const response = await fetch(`${api.url}/services/${SERVICE_ID}/documents`, {
+        const response = await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
           body: uploadBody(content),

@@ -6,6 +6,7 @@ import { availableUntil, isExpired, parseRetentionWeeks } from '../../src/api/ex
 import { ukDate } from '../../src/common/uk-dates.js';
 import { SERVICE_ID } from '../helpers/api-harness.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -96,7 +97,7 @@ describe('the API and purge follow the rule', () => {
     const check = async (now: string) => {
       clock = at(now);
       const response = await fetch(
-        `${api.url}/services/${SERVICE_ID}/documents/${documentId}/check?key=${bytesToBase64url(key)}`,
+        `${api.url}${documentApiPaths.check(SERVICE_ID, documentId)}?key=${bytesToBase64url(key)}`,
       );
       return {
         status: response.status,

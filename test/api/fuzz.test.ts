@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, type RunningApi } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 // A small seeded generator, so a failure can be replayed.
 function random(seed: number): () => number {
@@ -150,7 +151,7 @@ function junkRequest(): Attempt {
     case 1:
       return {
         method: 'POST',
-        path: `/services/${sid}/${pick(['documents', 'antivirus-and-mimetype-check'])}`,
+        path: pick([documentApiPaths.upload(sid), documentApiPaths.antivirusAndMimetypeCheck(sid)]),
         headers: {
           ...headers,
           Authorization: auth,
@@ -170,7 +171,7 @@ function junkRequest(): Attempt {
     case 2:
       return {
         method: 'POST',
-        path: `/services/${sid}/documents/${did}/authenticate`,
+        path: documentApiPaths.authenticate(sid, did),
         headers: { ...headers, 'Content-Type': pick(['application/json', 'text/plain', 'application/xml']) },
         body: pick([
           JSON.stringify({ key: junkKey(), email_address: junkValue() }),
@@ -187,13 +188,13 @@ function junkRequest(): Attempt {
     case 4:
       return {
         method: pick(['GET', 'HEAD']),
-        path: `/services/${sid}/documents/${did}${pick(['', '.pdf', '.', '.exe', `.${junkString()}`])}?key=${encodeURIComponent(junkKey())}`,
+        path: `${documentApiPaths.download(sid, did)}${pick(['', '.pdf', '.', '.exe', `.${junkString()}`])}?key=${encodeURIComponent(junkKey())}`,
         headers,
       };
     case 5:
       return {
         method: 'GET',
-        path: `/services/${sid}/documents/${did}/check${pick(['', '?key=', `?key=${encodeURIComponent(junkKey())}`, `?key=${junkKey()}&key=${junkKey()}`, `?${junkString()}`])}`,
+        path: `${documentApiPaths.check(sid, did)}${pick(['', '?key=', `?key=${encodeURIComponent(junkKey())}`, `?key=${junkKey()}&key=${junkKey()}`, `?${junkString()}`])}`,
         headers,
       };
     case 6:
@@ -203,7 +204,7 @@ function junkRequest(): Attempt {
           '/',
           '/services',
           `/services/${sid}`,
-          `/services/${sid}/documents/${did}/${junkString()}`,
+          `${documentApiPaths.download(sid, did)}/${junkString()}`,
           `/${encodeURIComponent(junkString())}`,
           '/services/_status/x',
         ]),
@@ -213,7 +214,7 @@ function junkRequest(): Attempt {
     default:
       return {
         method: 'POST',
-        path: `/services/${sid}/documents`,
+        path: documentApiPaths.upload(sid),
         headers: { ...headers, Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({
           document: pdf().toString('base64'),

@@ -16,6 +16,7 @@ import {
   type RunningApi,
 } from '../helpers/api-harness.js';
 import { SAMPLES, csv, pdf, png, txt } from '../helpers/samples.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 const EMAIL = 'recipient.person@example.com';
@@ -112,13 +113,13 @@ async function stored(
   return {
     documentId,
     key: b64,
-    directFileUrl: `https://download.frontend.test/services/${SERVICE_ID}/documents/${documentId}.pdf?key=${b64}`,
+    directFileUrl: `https://download.frontend.test${documentApiPaths.download(SERVICE_ID, documentId, 'pdf')}?key=${b64}`,
   };
 }
 
 describe('status', () => {
-  it('answers on /services/_status without caching', async () => {
-    const response = await fetch(`${api.url}/services/_status`);
+  it('answers on its /services/ status route without caching', async () => {
+    const response = await fetch(`${api.url}${documentApiRoutes.servicesStatus}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
     expect(response.headers.get('cache-control')).toMatch(/no-store/);
@@ -128,21 +129,21 @@ describe('status', () => {
 describe('upload', () => {
   it('needs a bearer token: 401 without, 403 wrong, any configured token works', async () => {
     const body = uploadBody(pdf());
-    expect((await post(`/services/${SERVICE_ID}/documents`, body, { Authorization: '' })).status).toBe(401);
-    const none = await fetch(`${api.url}/services/${SERVICE_ID}/documents`, {
+    expect((await post(documentApiPaths.upload(SERVICE_ID), body, { Authorization: '' })).status).toBe(401);
+    const none = await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body,
     });
     expect(none.status).toBe(401);
     expect(await none.json()).toEqual({ error: 'Unauthorized; bearer token must be provided' });
-    const wrong = await post(`/services/${SERVICE_ID}/documents`, body, { Authorization: 'Bearer nope' });
+    const wrong = await post(documentApiPaths.upload(SERVICE_ID), body, { Authorization: 'Bearer nope' });
     expect(wrong).toMatchObject({
       status: 403,
       body: { error: 'Forbidden; invalid bearer token provided' },
     });
     expect(
-      (await post(`/services/${SERVICE_ID}/documents`, body, { Authorization: 'Bearer other-token' })).status,
+      (await post(documentApiPaths.upload(SERVICE_ID), body, { Authorization: 'Bearer other-token' })).status,
     ).toBe(201);
   });
 
@@ -156,7 +157,7 @@ describe('upload', () => {
     const key = keyOf(document.direct_file_url);
     expect(document.direct_file_url).toMatch(
       new RegExp(
-        `^https://download\\.frontend\\.test/services/${SERVICE_ID}/documents/${document.id}\\.[a-z]+\\?key=[A-Za-z0-9_-]{43}$`,
+        `^https://download\\.frontend\\.test${documentApiPaths.download(SERVICE_ID, document.id)}\\.[a-z]+\\?key=[A-Za-z0-9_-]{43}$`,
       ),
     );
     expect(document.url).toMatch(
@@ -220,12 +221,12 @@ describe('upload', () => {
       [{ document: pdf().toString('base64'), filename: 'bad\r\nname.pdf' }, /control characters/],
     ];
     for (const [body, message] of cases) {
-      const answer = await post(`/services/${SERVICE_ID}/documents`, JSON.stringify(body));
+      const answer = await post(documentApiPaths.upload(SERVICE_ID), JSON.stringify(body));
       expect(answer.status, JSON.stringify(body).slice(0, 60)).toBe(400);
       expect(answer.body.error).toMatch(message);
     }
     for (const body of ['[]', 'null', '"text"', '{bad json']) {
-      const answer = await post(`/services/${SERVICE_ID}/documents`, body);
+      const answer = await post(documentApiPaths.upload(SERVICE_ID), body);
       expect(answer.status).toBe(400);
       expect(typeof answer.body.error).toBe('string');
     }
@@ -234,7 +235,7 @@ describe('upload', () => {
   it('accepts base64 with line breaks and retention periods as Notify writes them', async () => {
     const wrapped = pdf().toString('base64').replace(/.{76}/g, '$&\r\n');
     const answer = await post(
-      `/services/${SERVICE_ID}/documents`,
+      documentApiPaths.upload(SERVICE_ID),
       JSON.stringify({ document: wrapped, retention_period: '1 week' }),
     );
     expect(answer.status).toBe(201);
@@ -247,23 +248,23 @@ describe('upload', () => {
     const tooBig = await upload(api, Buffer.concat([pdf(), Buffer.alloc(limit - pdf().length + 1, 0x20)]));
     expect(tooBig).toMatchObject({ status: 413, body: { error: 'Uploaded file exceeds file size limit' } });
     const hugeBody = await post(
-      `/services/${SERVICE_ID}/documents`,
+      documentApiPaths.upload(SERVICE_ID),
       JSON.stringify({ document: 'A'.repeat(3 * 1024 * 1024) }),
     );
     expect(hugeBody).toMatchObject({ status: 413, body: { error: 'Uploaded file exceeds file size limit' } });
   });
 
   it('answers 415 for other content types, 404 for unknown routes and ids, all in JSON', async () => {
-    const text = await post(`/services/${SERVICE_ID}/documents`, 'document=abc', {
+    const text = await post(documentApiPaths.upload(SERVICE_ID), 'document=abc', {
       'Content-Type': 'application/x-www-form-urlencoded',
     });
     expect(text.status).toBe(415);
     expect(text.body.error).toMatch(/content type/i);
-    expect((await post('/services/not-a-uuid/documents', uploadBody(pdf()))).status).toBe(404);
+    expect((await post(documentApiPaths.upload('not-a-uuid'), uploadBody(pdf()))).status).toBe(404);
     const missing = await fetch(`${api.url}/nothing/here`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'Not found' });
-    const method = await fetch(`${api.url}/services/${SERVICE_ID}/documents`, { method: 'PUT' });
+    const method = await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, { method: 'PUT' });
     expect(method.status).toBe(404);
   });
 });
@@ -297,7 +298,7 @@ describe('check', () => {
 
   it('gives 400 for a missing or undecodable key, 404 for a wrong key or unknown document', async () => {
     const { documentId, key } = await stored();
-    const base = `${api.url}/services/${SERVICE_ID}/documents/${documentId}/check`;
+    const base = `${api.url}${documentApiPaths.check(SERVICE_ID, documentId)}`;
     expect(await (await fetch(base)).json()).toEqual({ error: 'Missing decryption key' });
     expect((await fetch(base)).status).toBe(400);
     for (const bad of ['abc', `${key}x`, '%00', `${key}&key=${key}`]) {
@@ -308,9 +309,9 @@ describe('check', () => {
     const wrong = await fetch(`${base}?key=${bytesToBase64url(randomBytes(32))}`);
     expect(wrong.status).toBe(404);
     expect(
-      (await fetch(`${api.url}/services/${SERVICE_ID}/documents/${randomUUID()}/check?key=${key}`)).status,
+      (await fetch(`${api.url}${documentApiPaths.check(SERVICE_ID, randomUUID())}?key=${key}`)).status,
     ).toBe(404);
-    expect((await fetch(`${api.url}/services/${SERVICE_ID}/documents/nope/check?key=${key}`)).status).toBe(
+    expect((await fetch(`${api.url}${documentApiPaths.check(SERVICE_ID, 'nope')}?key=${key}`)).status).toBe(
       404,
     );
   });
@@ -508,7 +509,7 @@ describe('antivirus', () => {
   });
 
   const check = (body: string, service = SERVICE_ID) =>
-    fetch(`${scanned.url}/services/${service}/antivirus-and-mimetype-check`, {
+    fetch(`${scanned.url}${documentApiPaths.antivirusAndMimetypeCheck(service)}`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
       body,
@@ -583,7 +584,7 @@ describe('antivirus', () => {
     expect(bad.status).toBe(400);
     expect((await check(body, 'nope')).status).toBe(404);
     const unauthenticated = await fetch(
-      `${scanned.url}/services/${SERVICE_ID}/antivirus-and-mimetype-check`,
+      `${scanned.url}${documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID)}`,
       { method: 'POST', body },
     );
     expect(unauthenticated.status).toBe(401);

@@ -8,6 +8,7 @@ import {
   storeDocument,
   type ApiWithStore,
 } from '../helpers/stored-documents.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 // The error texts GOV.UK Notify's document download API answers with, checked word for word (SPEC 4 and 6).
 const SUPPORTED =
@@ -37,8 +38,8 @@ async function call(
 }
 
 const uploadPaths = [
-  `/services/${SERVICE_ID}/documents`,
-  `/services/${SERVICE_ID}/antivirus-and-mimetype-check`,
+  documentApiPaths.upload(SERVICE_ID),
+  documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID),
 ];
 
 function send(path: string, body: Record<string, unknown>) {
@@ -143,7 +144,7 @@ describe('download and check', () => {
   it('missing, bad, blocked, expired and unknown', async () => {
     const live = await storedDocument();
     const blocked = await storedDocument({ blocked: true });
-    const unknown = `/services/${SERVICE_ID}/documents/${randomUUID()}`;
+    const unknown = documentApiPaths.download(SERVICE_ID, randomUUID());
     // One expired document for every read: reads do not delete it (only purge does), so each still answers 410.
     const expired = await storedDocument({ expired: true });
     for (const suffix of ['', '.pdf', '/check']) {

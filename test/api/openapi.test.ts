@@ -2,12 +2,13 @@
 // real, and every answer's status, headers and body must be what the description says, so the two cannot drift.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
 import { AUTH_TOKEN, local, SERVICE_ID, upload } from '../helpers/api-harness.js';
 import { departures, describedResponses, type Answer } from '../helpers/openapi.js';
 import { freePort } from '../helpers/ports.js';
 import { pdf } from '../helpers/samples.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const UPLOAD = '/services/{service_id}/documents';
 const FILE_CHECK = '/services/{service_id}/antivirus-and-mimetype-check';
@@ -64,7 +65,7 @@ describe('the OpenAPI description', () => {
   it('describes the sending side: upload and file check', async () => {
     const file = pdf().toString('base64');
     expect(
-      (await exchange(UPLOAD, 'POST', `/services/${SERVICE_ID}/documents`, json({ document: file }, bearer)))
+      (await exchange(UPLOAD, 'POST', documentApiPaths.upload(SERVICE_ID), json({ document: file }, bearer)))
         .status,
     ).toBe(201);
     expect(
@@ -72,17 +73,17 @@ describe('the OpenAPI description', () => {
         await exchange(
           FILE_CHECK,
           'POST',
-          `/services/${SERVICE_ID}/antivirus-and-mimetype-check`,
+          documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID),
           json({ document: file }, bearer),
         )
       ).status,
     ).toBe(200);
     const tooLarge = Buffer.alloc(2 * 1024 * 1024 + 1024 + 1, 'a').toString('base64');
     for (const [described, path] of [
-      [UPLOAD, 'documents'],
-      [FILE_CHECK, 'antivirus-and-mimetype-check'],
+      [UPLOAD, documentApiPaths.upload],
+      [FILE_CHECK, documentApiPaths.antivirusAndMimetypeCheck],
     ] as const) {
-      const url = `/services/${SERVICE_ID}/${path}`;
+      const url = path(SERVICE_ID);
       const statuses = [
         await exchange(described, 'POST', url, json({}, bearer)),
         await exchange(described, 'POST', url, json({ document: file, filename: 'letter.xyz' }, bearer)),
@@ -95,12 +96,7 @@ describe('the OpenAPI description', () => {
         await exchange(described, 'POST', url, json('{"document":', bearer)),
         await exchange(described, 'POST', url, json({ document: file })),
         await exchange(described, 'POST', url, json({ document: file }, { Authorization: 'Bearer wrong' })),
-        await exchange(
-          described,
-          'POST',
-          `/services/not-a-service/${path}`,
-          json({ document: file }, bearer),
-        ),
+        await exchange(described, 'POST', path('not-a-service'), json({ document: file }, bearer)),
         await exchange(described, 'POST', url, json({ document: tooLarge }, bearer)),
         await exchange(described, 'POST', url, {
           headers: { ...bearer, 'Content-Type': 'text/plain' },
@@ -134,7 +130,7 @@ describe('the OpenAPI description', () => {
     expect(statuses).toEqual([200, 400, 403, 404, 410]);
 
     const namedKey = new URL(named.body.document.direct_file_url).searchParams.get('key') ?? '';
-    const namedPath = `/services/${SERVICE_ID}/documents/${named.body.document.id}`;
+    const namedPath = documentApiPaths.download(SERVICE_ID, named.body.document.id);
     const authenticate = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       exchange(AUTHENTICATE, 'POST', `${path}/authenticate`, json(body, headers));
     const spare = await storeDocument(running.store, { hashedRecipientEmail: undefined });
@@ -144,7 +140,7 @@ describe('the OpenAPI description', () => {
         authenticated,
         await authenticate(namedPath, { key: namedKey }),
         await authenticate(`${spare.path}`, { key: spare.keyText, email_address: EMAIL }),
-        await authenticate(`/services/${SERVICE_ID}/documents/not-a-document`, {
+        await authenticate(documentApiPaths.download(SERVICE_ID, 'not-a-document'), {
           key: namedKey,
           email_address: EMAIL,
         }),
@@ -172,7 +168,7 @@ describe('the OpenAPI description', () => {
         await exchange(
           DOWNLOAD,
           'GET',
-          `/services/${SERVICE_ID}/documents/${OTHER_ID}.pdf?key=${blocked.keyText}`,
+          `${documentApiPaths.download(SERVICE_ID, OTHER_ID, 'pdf')}?key=${blocked.keyText}`,
         ),
         await exchange(DOWNLOAD, 'GET', `${expired.path}?key=${expired.keyText}`),
         await exchange(DOWNLOAD, 'GET', openUrl, { headers: { Range: 'bytes=999999-' } }),
@@ -181,8 +177,10 @@ describe('the OpenAPI description', () => {
   });
 
   it('describes the health checks', async () => {
-    expect((await exchange('/_status', 'GET', '/_status')).status).toBe(200);
-    expect((await exchange('/services/_status', 'GET', '/services/_status')).status).toBe(200);
+    expect((await exchange(documentApiRoutes.status, 'GET', documentApiRoutes.status)).status).toBe(200);
+    expect(
+      (await exchange(documentApiRoutes.servicesStatus, 'GET', documentApiRoutes.servicesStatus)).status,
+    ).toBe(200);
   });
 
   it('describes the 503s: antivirus unreachable, rate limiter (Redis) unreachable', async () => {
@@ -197,10 +195,14 @@ describe('the OpenAPI description', () => {
     try {
       const file = json({ document: pdf().toString('base64') }, bearer);
       const stored = await storeDocument(down.store);
-      const base = `${down.api.url}/services/${SERVICE_ID}`;
       const answers = [
-        await exchange(UPLOAD, 'POST', `${base}/documents`, file),
-        await exchange(FILE_CHECK, 'POST', `${base}/antivirus-and-mimetype-check`, file),
+        await exchange(UPLOAD, 'POST', `${down.api.url}${documentApiPaths.upload(SERVICE_ID)}`, file),
+        await exchange(
+          FILE_CHECK,
+          'POST',
+          `${down.api.url}${documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID)}`,
+          file,
+        ),
         await exchange(
           AUTHENTICATE,
           'POST',
@@ -229,7 +231,11 @@ describe('the OpenAPI description', () => {
       body: Buffer.from(JSON.stringify(body)),
     });
     expect(
-      departures('/_status', 'GET', answer(200, { status: 'ok' }, { 'Cache-Control': 'no-store' })),
+      departures(
+        documentApiRoutes.status,
+        'GET',
+        answer(200, { status: 'ok' }, { 'Cache-Control': 'no-store' }),
+      ),
     ).toEqual(['header Cache-Control: / must be equal to constant (no-store)']);
     expect(departures(CHECK, 'GET', answer(418, {}))).toEqual(['status 418 is not described']);
     expect(departures(CHECK, 'GET', answer(410, { error: 'Gone' }))).toEqual([

@@ -1,8 +1,8 @@
 import { verify } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
-import { cookieValues } from '../../src/api/cookies.js';
+import { cookieValues } from '../../src/api/requests/cookie-header.js';
 import { contentDisposition, parseRange } from '../../src/api/download-headers.js';
-import { ARGON2_OPTIONS } from '../../src/api/routes/upload.js';
+import { ARGON2_OPTIONS } from '../../src/api/email-hashing.js';
 import { isMissing } from '../../src/api/store/storage-errors.js';
 import { hash } from '@node-rs/argon2';
 

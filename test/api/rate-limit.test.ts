@@ -11,6 +11,7 @@ import type { RateLimiter } from '../../src/api/limits/rate-limiter.js';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
 import { startRedis } from '../helpers/redis.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,7 +22,7 @@ async function countAllowed(limiter: RateLimiter, key: string, attempts: number)
 
 /** Uploads a document that needs email confirmation; returns where to authenticate and the key. */
 async function emailProtectedDocument(baseUrl: string): Promise<{ authenticateUrl: string; key: string }> {
-  const response = await fetch(`${baseUrl}/services/${SERVICE_ID}/documents`, {
+  const response = await fetch(`${baseUrl}${documentApiPaths.upload(SERVICE_ID)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
     body: uploadBody(pdf(), { confirmation_email: 'person@example.com' }),
@@ -29,7 +30,7 @@ async function emailProtectedDocument(baseUrl: string): Promise<{ authenticateUr
   expect(response.status).toBe(201);
   const { document } = (await response.json()) as { document: { id: string; direct_file_url: string } };
   const key = new URL(document.direct_file_url).searchParams.get('key') as string;
-  return { authenticateUrl: `/services/${SERVICE_ID}/documents/${document.id}/authenticate`, key };
+  return { authenticateUrl: documentApiPaths.authenticate(SERVICE_ID, document.id), key };
 }
 
 /** 200 attempts at once, spread over the given servers; statuses counted. */
@@ -71,7 +72,7 @@ async function strangersCannotLockOut(baseUrl: string, stateCount: () => Promise
   const strangers = await Promise.all([
     ...Array.from({ length: 60 }, () => attempt(authenticateUrl, randomKey())),
     ...Array.from({ length: 60 }, () =>
-      attempt(`/services/${SERVICE_ID}/documents/${randomUUID()}/authenticate`, randomKey()),
+      attempt(documentApiPaths.authenticate(SERVICE_ID, randomUUID()), randomKey()),
     ),
   ]);
   expect(new Set(strangers)).toEqual(new Set([403]));
@@ -249,7 +250,7 @@ describe('rate limit with Redis', () => {
   it('shares the file-check cache through Redis', async () => {
     const [first, second] = apis as [RunningApi, RunningApi];
     const check = async (api: RunningApi) =>
-      fetch(`${api.url}/services/${SERVICE_ID}/antivirus-and-mimetype-check`, {
+      fetch(`${api.url}${documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID)}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
         body: uploadBody(pdf('cached')),

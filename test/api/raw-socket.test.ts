@@ -11,6 +11,7 @@ import {
   uploadBody,
 } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const EMAIL = 'raw.socket@example.com';
 let api: RunningApi;
@@ -85,7 +86,7 @@ describe('what Node would answer bare', () => {
     expect(exchange.closed).toBe(true);
 
     const continued = await rawExchange(port, [
-      request('GET', '/services/_status', { Expect: '100-continue', Connection: 'close' }),
+      request('GET', documentApiRoutes.servicesStatus, { Expect: '100-continue', Connection: 'close' }),
     ]);
     expect(continued.responses.map((r) => r.status)).toEqual([100, 200]);
   });
@@ -133,7 +134,7 @@ describe('a client that half-closes after sending its request', () => {
     const exchange = await halfClosed(
       request(
         'POST',
-        `/services/${SERVICE_ID}/documents`,
+        documentApiPaths.upload(SERVICE_ID),
         { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json', Connection: 'close' },
         uploadBody(pdf('half-closed')),
       ),
@@ -145,7 +146,7 @@ describe('a client that half-closes after sending its request', () => {
 
 describe('pipelining', () => {
   const three = (last: Record<string, string>) =>
-    request('GET', '/services/_status', {}) +
+    request('GET', documentApiRoutes.servicesStatus, {}) +
     request(
       'POST',
       `${documentPath}/authenticate`,

@@ -12,6 +12,7 @@ import {
   storeDocument,
   type ApiWithStore,
 } from '../helpers/stored-documents.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 describe('an expired document on a read', () => {
   let running: ApiWithStore;
@@ -31,7 +32,7 @@ describe('an expired document on a read', () => {
     const before = await files();
     expect(before).toEqual([`${documentId}.data`, `${documentId}.meta`].sort());
 
-    const base = `${api.url}/services/${SERVICE_ID}/documents/${documentId}`;
+    const base = `${api.url}${documentApiPaths.download(SERVICE_ID, documentId)}`;
     for (let round = 0; round < 3; round++) {
       const check = await fetch(`${base}/check?key=${k}`);
       expect(check.status).toBe(410);
@@ -68,7 +69,7 @@ describe('a 500', () => {
     try {
       const key = bytesToBase64url(randomBytes(32));
       const response = await fetch(
-        `${api.url}/services/${SERVICE_ID}/documents/${randomUUID()}/check?key=${key}`,
+        `${api.url}${documentApiPaths.check(SERVICE_ID, randomUUID())}?key=${key}`,
       );
       expect(response.status).toBe(500);
       expect(await response.json()).toEqual({ error: 'Internal server error' });

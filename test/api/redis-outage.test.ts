@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // "Well under a second" on an idle machine (a few ms); bounded generously for a loaded one. Before the fix these
@@ -32,7 +33,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 }
 
 async function uploadStatus(marker: string, extra: Record<string, unknown> = {}) {
-  const response = await fetch(`${api.url}/services/${SERVICE_ID}/documents`, {
+  const response = await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
     body: uploadBody(pdf(marker), extra),
@@ -45,7 +46,7 @@ async function uploadStatus(marker: string, extra: Record<string, unknown> = {})
 
 async function statusAnswers(): Promise<Record<string, number>> {
   const answers: Record<string, number> = {};
-  for (const path of ['/services/_status', '/_status']) {
+  for (const path of [documentApiRoutes.servicesStatus, documentApiRoutes.status]) {
     const response = await fetch(`${api.url}${path}`);
     await response.arrayBuffer();
     answers[path] = response.status;
@@ -54,7 +55,7 @@ async function statusAnswers(): Promise<Record<string, number>> {
 }
 
 async function authenticateStatus(documentId: string, key: string): Promise<number> {
-  const response = await fetch(`${api.url}/services/${SERVICE_ID}/documents/${documentId}/authenticate`, {
+  const response = await fetch(`${api.url}${documentApiPaths.authenticate(SERVICE_ID, documentId)}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ key, email_address: 'person@example.com' }),
@@ -84,7 +85,10 @@ describe('Redis outage', () => {
       expect(up.value.status).toBe(201);
       timings.upload?.push(up.ms);
       // Liveness, not readiness (a decision): the replica still reports itself up.
-      expect(await statusAnswers()).toEqual({ '/services/_status': 200, '/_status': 200 });
+      expect(await statusAnswers()).toEqual({
+        [documentApiRoutes.servicesStatus]: 200,
+        [documentApiRoutes.status]: 200,
+      });
       await sleep(500);
     }
     console.log(

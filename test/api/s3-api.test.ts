@@ -13,6 +13,7 @@ import { createS3Store, type S3DocumentStore } from '../../src/api/store/s3-stor
 import { SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
 import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const NOTIFY_EMAIL_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 
@@ -69,7 +70,7 @@ function todayTagging(retention = '4+weeks'): string {
 }
 
 function documentUrl(documentId: string, key: Buffer, suffix = ''): string {
-  return `${api.url}/services/${SERVICE_ID}/documents/${documentId}${suffix}?key=${bytesToBase64url(key)}`;
+  return `${api.url}${documentApiPaths.download(SERVICE_ID, documentId)}${suffix}?key=${bytesToBase64url(key)}`;
 }
 
 describe('document API with the S3 store', () => {
@@ -127,20 +128,17 @@ describe('document API with the S3 store', () => {
     expect(gated.status).toBe(302);
     await gated.body?.cancel();
 
-    const denied = await fetch(`${api.url}/services/${SERVICE_ID}/documents/${documentId}/authenticate`, {
+    const denied = await fetch(`${api.url}${documentApiPaths.authenticate(SERVICE_ID, documentId)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ key: bytesToBase64url(key), email_address: 'someone.else@example.com' }),
     });
     expect(denied.status).toBe(403);
-    const authenticated = await fetch(
-      `${api.url}/services/${SERVICE_ID}/documents/${documentId}/authenticate`,
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ key: bytesToBase64url(key), email_address: 'test@example.com' }),
-      },
-    );
+    const authenticated = await fetch(`${api.url}${documentApiPaths.authenticate(SERVICE_ID, documentId)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: bytesToBase64url(key), email_address: 'test@example.com' }),
+    });
     expect(authenticated.status).toBe(200);
     const { signed_data: signedData } = (await authenticated.json()) as { signed_data: string };
     const cookie = `document_access_signed_data=${encodeURIComponent(signedData)}`;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { freePort } from '../helpers/ports.js';
 import { SERVICE_ID, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const DOCUMENT_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const KEY = Buffer.alloc(32, 7).toString('base64url');
@@ -32,7 +33,7 @@ async function apiOnS3(endpoint: string): Promise<RunningApi> {
 }
 
 async function expectOutage(running: RunningApi): Promise<void> {
-  const base = `${running.url}/services/${SERVICE_ID}/documents/${DOCUMENT_ID}`;
+  const base = `${running.url}${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID)}`;
   for (const url of [`${base}/check?key=${KEY}`, `${base}?key=${KEY}`]) {
     const response = await fetch(url);
     expect(response.status).toBe(503);
@@ -44,7 +45,7 @@ async function expectOutage(running: RunningApi): Promise<void> {
   expect(uploaded).toEqual({ status: 503, body: { error: 'Service unavailable' } });
   expect(running.logs.text()).toContain('S3 PutObject failed'); // it got as far as storing
   // Liveness, not readiness (a decision): the replica still reports itself up.
-  for (const path of ['/services/_status', '/_status']) {
+  for (const path of [documentApiRoutes.servicesStatus, documentApiRoutes.status]) {
     const response = await fetch(`${running.url}${path}`);
     expect(response.status, path).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });

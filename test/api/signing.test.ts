@@ -14,6 +14,7 @@ import {
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { startApi, type RunningApi } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 // Test vectors made by Flask's own session serializer (SecureCookieSessionInterface().get_signing_serializer,
 // Flask 2.2 / itsdangerous 2.1 and again Flask 3.1 / itsdangerous 2.2) with the clock at ISSUED_AT.
@@ -179,7 +180,7 @@ describe('signed_data over HTTP, with the clock pinned', () => {
       },
     });
     api = await startApi({ SECRET_KEY: SECRET }, { store, now: () => new Date(clock.nowMs) });
-    fileUrl = `${api.url}/services/${SID}/documents/${DID}.pdf?key=${bytesToBase64url(key)}`;
+    fileUrl = `${api.url}${documentApiPaths.download(SID, DID, 'pdf')}?key=${bytesToBase64url(key)}`;
   });
   afterAll(async () => {
     await api?.close();
@@ -197,7 +198,7 @@ describe('signed_data over HTTP, with the clock pinned', () => {
 
   it("authenticate answers with Notify's token, byte for byte", async () => {
     clock.nowMs = ISSUED_MS + 400;
-    const response = await fetch(`${api.url}/services/${SID}/documents/${DID}/authenticate`, {
+    const response = await fetch(`${api.url}${documentApiPaths.authenticate(SID, DID)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ key: bytesToBase64url(key), email_address: 'test@example.com' }),

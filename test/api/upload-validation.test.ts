@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIMETYPE_BY_EXTENSION } from '../../src/common/file-types.js';
+import { MIMETYPE_BY_EXTENSION } from '../../src/api/allowed-file-types.js';
 import { AUTH_TOKEN, SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
 import { docx, pdf, png, rtf, txt, xlsx } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 let api: RunningApi;
 
@@ -14,7 +15,7 @@ afterAll(async () => {
 });
 
 async function fileCheck(content: Buffer, extra: Record<string, unknown>) {
-  const response = await fetch(`${api.url}/services/${SERVICE_ID}/antivirus-and-mimetype-check`, {
+  const response = await fetch(`${api.url}${documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ document: content.toString('base64'), ...extra }),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../helpers/api-harness.js';
 import { setUpFrontendTest } from '../helpers/frontend-harness.js';
+import { documentApiRoutes } from '../../src/common/routes.js';
 
 interface AccessLine {
   level: string;
@@ -23,12 +24,16 @@ describe('health checks stay out of the info-level access log', () => {
     });
     afterAll(() => api.close());
 
-    it('logs a healthy /_status and /services/_status at debug, other requests at info', async () => {
-      for (const path of ['/_status', '/services/_status', '/no-such-route']) {
+    it('logs a healthy status at debug on either status route, other requests at info', async () => {
+      for (const path of [documentApiRoutes.status, documentApiRoutes.servicesStatus, '/no-such-route']) {
         await (await fetch(api.url + path)).arrayBuffer();
       }
-      expect(accessLines(api.logs.lines, '/_status').map((line) => line.level)).toEqual(['debug']);
-      expect(accessLines(api.logs.lines, '/services/_status').map((line) => line.level)).toEqual(['debug']);
+      expect(accessLines(api.logs.lines, documentApiRoutes.status).map((line) => line.level)).toEqual([
+        'debug',
+      ]);
+      expect(accessLines(api.logs.lines, documentApiRoutes.servicesStatus).map((line) => line.level)).toEqual(
+        ['debug'],
+      );
       expect(accessLines(api.logs.lines, '/no-such-route').map((line) => line.level)).toEqual(['info']);
     });
   });

@@ -1,10 +1,17 @@
 // SPEC 3.3: no log line of either app holds a key, an email address, a bearer token, signed_data or SECRET_KEY,
 // however the request spells them. Both apps on real ports, a generated set of spellings, every line scanned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FrontendHarness, KEY as FRONTEND_KEY, LANDING_PATH } from '../helpers/frontend-harness.js';
+import {
+  CONFIRM_PATH,
+  DOWNLOAD_PATH,
+  FrontendHarness,
+  KEY as FRONTEND_KEY,
+  LANDING_PATH,
+} from '../helpers/frontend-harness.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { AUTH_TOKEN, type RunningApi, SERVICE_ID, startApi, upload } from '../helpers/api-harness.js';
 import { pdf } from '../helpers/samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const EMAIL = 'private.recipient@example.com';
 const SIGNED_DATA = 'eyJzZXJ2aWNlX2lkIjoic2lnbmVkLWRhdGEtc2VjcmV0In0.ZyXwVQ.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ';
@@ -115,7 +122,7 @@ describe('frontend logs', () => {
 
   it('hold no key, email, token or secret however the request spells them', async () => {
     const targets: string[] = [];
-    for (const base of [LANDING_PATH, `${LANDING_PATH}/confirm-email-address`, `${LANDING_PATH}/download`]) {
+    for (const base of [LANDING_PATH, `${CONFIRM_PATH}`, `${DOWNLOAD_PATH}`]) {
       for (const query of querySpellings(FRONTEND_KEY)) targets.push(`${base}${query}`);
     }
     targets.push(...pathSpellings(LANDING_PATH, FRONTEND_KEY));
@@ -195,7 +202,7 @@ describe('document API logs', () => {
       body: `{"key": "${key}", "email_address": "${EMAIL}"`, // not JSON
     });
     for (const token of [AUTH_TOKEN, WRONG_TOKEN]) {
-      await fetch(`${api.url}/services/${SERVICE_ID}/documents?key=${key}`, {
+      await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}?key=${key}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         body: JSON.stringify({ document: pdf('x').toString('base64'), confirmation_email: EMAIL }),

@@ -14,6 +14,7 @@ import {
 } from '../../src/directory/services-file.js';
 import { ServiceDirectoryClient } from '../../src/frontend/clients/service-directory.js';
 import { JsonUpstream } from '../../src/frontend/clients/upstream.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const ID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
 const SECRET = 'directory-secret';
@@ -190,7 +191,7 @@ describe('the API with SERVICES_FILE', () => {
       const upload = (token: string, serviceId: string) =>
         api.inject({
           method: 'POST',
-          url: `/services/${serviceId}/documents`,
+          url: documentApiPaths.upload(serviceId),
           headers: { authorization: `Bearer ${token}` },
           payload: { document: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64') },
         });

@@ -1,15 +1,17 @@
 import { request as httpRequest } from 'node:http';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  CONFIRM_PATH,
   DOCUMENT_B64,
   KEY,
   LANDING_PATH,
-  SERVICE_B64,
-  setUpFrontendTest,
   pageTitle,
   parseHtml,
+  SERVICE_B64,
+  setUpFrontendTest,
   textOf,
 } from '../helpers/frontend-harness.js';
+import { recipientRoutes } from '../../src/common/routes.js';
 import { formSession } from '../helpers/forms.js';
 
 const harness = setUpFrontendTest();
@@ -36,7 +38,8 @@ describe('malformed links', () => {
     ['repeated keys', `${LANDING_PATH}?key=${KEY}&key=${KEY}`],
     ['a key in array syntax', `${LANDING_PATH}?key[]=${KEY}`],
   ])('%s is a 404 page, and the document API is not asked', async (_name, path) => {
-    for (const suffix of ['', '/download', '/confirm-email-address']) {
+    const pages = [recipientRoutes.landing, recipientRoutes.download, recipientRoutes.confirmEmail];
+    for (const suffix of pages.map((page) => page.slice(recipientRoutes.landing.length))) {
       const [base, query] = path.split('?');
       const html = await expectHtmlClientError(
         await harness.fetch(`${base}${suffix}${query ? `?${query}` : ''}`),
@@ -80,7 +83,7 @@ describe('malformed links', () => {
 });
 
 describe('malformed form posts', () => {
-  const confirm = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
+  const confirm = `${CONFIRM_PATH}?key=${KEY}`;
 
   beforeEach(() => {
     harness.documentApi.handler = (request) =>

@@ -1,23 +1,25 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  CONFIRM_PATH,
   DOCUMENT_ID,
+  documentJson,
+  DOWNLOAD_PATH,
   FrontendHarness,
   KEY,
-  LANDING_PATH,
-  SERVICE_ID,
-  documentJson,
   pageTitle,
   parseHtml,
+  SERVICE_ID,
   setUpFrontendTest,
   textOf,
 } from '../helpers/frontend-harness.js';
 import { formBody, formSession, type FormSession } from '../helpers/forms.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const harness = setUpFrontendTest();
 
-const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
-const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
-const DIRECT_FILE_URL = `http://download.example.gov.uk/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf?key=${KEY}`;
+const CONFIRM = `${CONFIRM_PATH}?key=${KEY}`;
+const DOWNLOAD = `${DOWNLOAD_PATH}?key=${KEY}`;
+const DIRECT_FILE_URL = `http://download.example.gov.uk${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID, 'pdf')}?key=${KEY}`;
 const RIGHT_EMAIL = 'recipient@example.com';
 
 beforeEach(() => {
@@ -64,7 +66,7 @@ describe('confirm your email address', () => {
     const form = $('main form');
     expect(form).toHaveLength(1);
     expect(form.attr('method')).toBe('post');
-    expect(form.attr('action')).toBe(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    expect(form.attr('action')).toBe(`${CONFIRM_PATH}?key=${KEY}`);
     const fields = form.find('input:not([type="hidden"])');
     expect(fields).toHaveLength(1);
     expect(fields.attr('name')).toBe('email_address');
@@ -95,14 +97,14 @@ describe('confirm your email address', () => {
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('document_access_signed_data='));
     expect(cookie).toBeDefined();
     expect(cookie).toContain('document_access_signed_data=signed.token.value');
-    expect(cookie).toContain(`Path=/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf`);
+    expect(cookie).toContain(`Path=${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID, 'pdf')}`);
     expect(cookie).toContain('Domain=example.gov.uk');
     expect(cookie).toContain('HttpOnly');
     expect(cookie).not.toContain('Secure');
 
     const [call] = authenticateCalls();
     expect(call?.method).toBe('POST');
-    expect(call?.url).toBe(`/services/${SERVICE_ID}/documents/${DOCUMENT_ID}/authenticate`);
+    expect(call?.url).toBe(documentApiPaths.authenticate(SERVICE_ID, DOCUMENT_ID));
     expect(call?.headers['content-type']).toBe('application/json');
     expect(JSON.parse(call?.body ?? '')).toEqual({ key: KEY, email_address: RIGHT_EMAIL });
   });
@@ -178,7 +180,7 @@ describe('confirm your email address', () => {
       'There have been too many attempts to access this document recently. Please try again in a few minutes.',
     );
     const back = $('main a').filter((_index, a) => textOf($(a)) === 'Go back to confirm your email address');
-    expect(back.attr('href')).toBe(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    expect(back.attr('href')).toBe(`${CONFIRM_PATH}?key=${KEY}`);
     expect(back.attr('class')).toBe('govuk-link');
   });
 

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { documentApiPaths } from '../../src/common/routes.js';
 import {
+  CONFIRM_PATH,
+  documentJson,
+  DOWNLOAD_PATH,
   FrontendHarness,
   KEY,
   LANDING_PATH,
-  documentJson,
   parseHtml,
   textOf,
 } from '../helpers/frontend-harness.js';
@@ -68,17 +71,17 @@ describe('logs', () => {
     };
 
     await harness.fetch(`${LANDING_PATH}?key=${KEY}`);
-    const form = await formSession(await harness.fetch(`${LANDING_PATH}/confirm-email-address?key=${KEY}`));
+    const form = await formSession(await harness.fetch(`${CONFIRM_PATH}?key=${KEY}`));
     for (const address of ['wrong@example.com', email]) {
-      await harness.fetch(`${LANDING_PATH}/confirm-email-address?key=${KEY}`, {
+      await harness.fetch(`${CONFIRM_PATH}?key=${KEY}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
         body: formBody({ csrf_token: form.token, email_address: address }),
       });
     }
-    await harness.fetch(`${LANDING_PATH}/download?key=${KEY}`);
+    await harness.fetch(`${DOWNLOAD_PATH}?key=${KEY}`);
     await harness.fetch(`${LANDING_PATH}?key=${KEY.slice(2)}`);
-    await harness.fetch(`/services/a/documents/b?key=${KEY}`);
+    await harness.fetch(`${documentApiPaths.download('a', 'b')}?key=${KEY}`);
 
     const logs = harness.logLines.join('\n');
     expect(harness.logLines.length).toBeGreaterThan(5);

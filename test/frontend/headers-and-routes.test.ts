@@ -2,16 +2,21 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { paths } from '../../src/common/paths.js';
+import { paths } from '../../src/common/project-files.js';
 import {
+  CONFIRM_PATH,
+  DOCUMENT_ID,
+  DOWNLOAD_PATH,
   EVERY_RESPONSE_HEADERS,
   KEY,
   LANDING_PATH,
   PAGE_CACHE_CONTROL,
   parseHtml,
+  SERVICE_ID,
   setUpFrontendTest,
   textOf,
 } from '../helpers/frontend-harness.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const harness = setUpFrontendTest();
 
@@ -51,7 +56,7 @@ describe('security headers', () => {
     ['a redirect', '/security.txt'],
     ['the status endpoint', '/_status'],
     ['a static asset', manifest['application.css'] as string],
-    ['a bad request', `${LANDING_PATH}/confirm-email-address?key=${KEY}`],
+    ['a bad request', `${CONFIRM_PATH}?key=${KEY}`],
   ])('are on %s', async (_name, path) => {
     const response = await harness.fetch(
       path,
@@ -81,15 +86,15 @@ describe('security headers', () => {
 
   it.each([
     ['a page', `${LANDING_PATH}?key=${KEY}`, 200],
-    ['the download page', `${LANDING_PATH}/download?key=${KEY}`, 200],
+    ['the download page', `${DOWNLOAD_PATH}?key=${KEY}`, 200],
     ['an error page', '/nowhere', 404],
     ['a page for an over-long id', `/d/${'A'.repeat(300)}/x?key=${KEY}`, 404],
     ['a missing asset', '/assets/nothing-here.css', 404],
     ['the status endpoint', '/_status', 200],
-    ['an old document URL', '/services/_status', 301],
+    ['an old document URL', documentApiRoutes.servicesStatus, 301],
     ['security.txt', '/security.txt', 302],
     ['the well-known security.txt', '/.well-known/security.txt', 302],
-    ['confirm on a file that needs no confirmation', `${LANDING_PATH}/confirm-email-address?key=${KEY}`, 302],
+    ['confirm on a file that needs no confirmation', `${CONFIRM_PATH}?key=${KEY}`, 302],
   ])('stop %s being cached', async (_name, path, status) => {
     const response = await harness.fetch(path);
     expect(response.status).toBe(status);
@@ -97,7 +102,7 @@ describe('security headers', () => {
   });
 
   it('stop a refused form post being cached', async () => {
-    const response = await harness.fetch(`${LANDING_PATH}/confirm-email-address?key=${KEY}`, {
+    const response = await harness.fetch(`${CONFIRM_PATH}?key=${KEY}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
@@ -177,10 +182,10 @@ describe('service routes', () => {
   });
 
   it.each([
-    '/services/_status',
-    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
-    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d.pdf?key=abc&x=1',
-    '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d/check?key=abc',
+    documentApiRoutes.servicesStatus,
+    `${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID)}?key=abc`,
+    `${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID, 'pdf')}?key=abc&x=1`,
+    `${documentApiPaths.check(SERVICE_ID, DOCUMENT_ID)}?key=abc`,
   ])('sends %s to the document API, path and query intact', async (path) => {
     const response = await harness.fetch(path);
     expect(response.status).toBe(301);
@@ -188,10 +193,10 @@ describe('service routes', () => {
   });
 
   it.each([
-    ['http://evil.example/services/_status', '/services/_status'],
+    [`http://evil.example${documentApiRoutes.servicesStatus}`, documentApiRoutes.servicesStatus],
     [
-      'https://evil.example:8443/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
-      '/services/3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e/documents/9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d?key=abc',
+      `https://evil.example:8443${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID)}?key=abc`,
+      `${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID)}?key=abc`,
     ],
   ])(
     'builds the redirect for the absolute-form target %s from its path and query alone',

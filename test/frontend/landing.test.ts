@@ -2,17 +2,20 @@ import type { CheerioAPI } from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import { verifyNotifyToken } from '../../src/common/jwt.js';
 import {
+  CONFIRM_PATH,
   DOCUMENT_ID,
+  documentJson,
+  DOWNLOAD_PATH,
   FrontendHarness,
   KEY,
   LANDING_PATH,
-  SERVICE_ID,
-  documentJson,
   pageTitle,
   parseHtml,
+  SERVICE_ID,
   setUpFrontendTest,
   textOf,
 } from '../helpers/frontend-harness.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const harness = setUpFrontendTest();
 
@@ -35,7 +38,7 @@ describe('landing page', () => {
     expect(heading.attr('class')).toBe('govuk-heading-l');
     expect(heading.text()).toBe('You have a file to download');
     expect(textOf($('main'))).toContain('Apply for a licence sent you a file to download.');
-    expect(continueLink($).attr('href')).toBe(`${LANDING_PATH}/download?key=${KEY}`);
+    expect(continueLink($).attr('href')).toBe(`${DOWNLOAD_PATH}?key=${KEY}`);
     expect($('head meta[name="referrer"]').attr('content')).toBe('never');
     const contact = $('main a').filter((_index, a) => textOf($(a)) === 'contact Apply for a licence');
     expect(contact.attr('href')).toBe('https://example.gov.uk/contact');
@@ -45,7 +48,7 @@ describe('landing page', () => {
   it('continues to the confirm page when the sender asked for confirmation', async () => {
     harness.documentApi.handler = () => ({ status: 200, json: documentJson({ confirm_email: true }) });
     const $ = parseHtml(await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text());
-    expect(continueLink($).attr('href')).toBe(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    expect(continueLink($).attr('href')).toBe(`${CONFIRM_PATH}?key=${KEY}`);
   });
 
   it('asks the service directory with an admin JWT and the document API with the key, passing trace ids', async () => {
@@ -72,7 +75,7 @@ describe('landing page', () => {
     });
 
     const [checkCall] = harness.checkRequests();
-    expect(checkCall?.url).toBe(`/services/${SERVICE_ID}/documents/${DOCUMENT_ID}/check?key=${KEY}`);
+    expect(checkCall?.url).toBe(`${documentApiPaths.check(SERVICE_ID, DOCUMENT_ID)}?key=${KEY}`);
     for (const call of [serviceCall, checkCall]) {
       expect(call?.headers['x-b3-traceid']).toBe(traceId);
       expect(call?.headers['x-b3-parentspanid']).toBe(spanId);

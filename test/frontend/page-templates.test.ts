@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { paths } from '../../src/common/paths.js';
+import { paths } from '../../src/common/project-files.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const environment = new nunjucks.Environment(

@@ -1,9 +1,11 @@
 import type { CheerioAPI } from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import {
+  CONFIRM_PATH,
+  documentJson,
+  DOWNLOAD_PATH,
   KEY,
   LANDING_PATH,
-  documentJson,
   pageTitle,
   parseHtml,
   setUpFrontendTest,
@@ -13,7 +15,7 @@ import type { Handler } from '../helpers/recording-server.js';
 
 const harness = setUpFrontendTest();
 
-const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
+const DOWNLOAD = `${DOWNLOAD_PATH}?key=${KEY}`;
 const LANDING = `${LANDING_PATH}?key=${KEY}`;
 
 async function page(path: string): Promise<{ status: number; html: string; $: CheerioAPI }> {
@@ -167,7 +169,7 @@ describe('when the file is not available', () => {
     ['an old-style 400 saying Forbidden', { status: 400, json: { error: 'Forbidden' } }],
   ])('shows the service-specific 404 page when the API says %s', async (_name, answer) => {
     harness.documentApi.handler = () => answer;
-    for (const path of [LANDING, DOWNLOAD, `${LANDING_PATH}/confirm-email-address?key=${KEY}`]) {
+    for (const path of [LANDING, DOWNLOAD, `${CONFIRM_PATH}?key=${KEY}`]) {
       const { status, $ } = await page(path);
       expect(status).toBe(404);
       expect(pageTitle($)).toBe('Page not found – GOV.UK');

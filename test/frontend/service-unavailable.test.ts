@@ -3,12 +3,14 @@
 // page that says something went wrong.
 import { describe, expect, it } from 'vitest';
 import {
+  CONFIRM_PATH,
+  documentJson,
+  DOWNLOAD_PATH,
   KEY,
   LANDING_PATH,
-  documentJson,
-  setUpFrontendTest,
   pageTitle,
   parseHtml,
+  setUpFrontendTest,
   textOf,
 } from '../helpers/frontend-harness.js';
 import { formBody, formSession } from '../helpers/forms.js';
@@ -17,8 +19,8 @@ import type { Handler } from '../helpers/recording-server.js';
 const harness = setUpFrontendTest();
 
 const LANDING = `${LANDING_PATH}?key=${KEY}`;
-const CONFIRM = `${LANDING_PATH}/confirm-email-address?key=${KEY}`;
-const DOWNLOAD = `${LANDING_PATH}/download?key=${KEY}`;
+const CONFIRM = `${CONFIRM_PATH}?key=${KEY}`;
+const DOWNLOAD = `${DOWNLOAD_PATH}?key=${KEY}`;
 const UPSTREAM_DETAIL = 'redis at 10.0.0.7:6379 refused the connection';
 const API_OUTAGE: ReturnType<Handler> = { status: 503, json: { error: UPSTREAM_DETAIL } };
 const LOAD_BALANCER_OUTAGE: ReturnType<Handler> = {

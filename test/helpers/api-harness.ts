@@ -8,6 +8,7 @@ import { buildApi, type ApiDeps } from '../../src/api/app.js';
 import { loadApiConfig, type ApiConfig } from '../../src/api/config.js';
 import { createLogger } from '../../src/common/logging.js';
 import { LogCapture } from './log-capture.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 export const AUTH_TOKEN = 'test-auth-token-abcdefghijklmnop';
 export const SERVICE_ID = '00000000-1111-2222-3333-444444444444';
@@ -116,7 +117,7 @@ export async function upload(
   content: Buffer,
   extra: Record<string, unknown> = {},
 ): Promise<{ status: number; body: UploadAnswer }> {
-  const response = await fetch(`${api.url}/services/${SERVICE_ID}/documents`, {
+  const response = await fetch(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${AUTH_TOKEN}`, 'Content-Type': 'application/json' },
     body: uploadBody(content, extra),

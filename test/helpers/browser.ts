@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { load } from 'cheerio';
 import { type Browser, type ConsoleMessage, type Page, type Response, chromium } from 'playwright-core';
-import { paths } from '../../src/common/paths.js';
+import { paths } from '../../src/common/project-files.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

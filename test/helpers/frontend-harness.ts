@@ -7,18 +7,23 @@ import { buildFrontend } from '../../src/frontend/app.js';
 import { type FrontendConfig, loadFrontendConfig } from '../../src/frontend/config.js';
 import { LogCapture } from './log-capture.js';
 import { RecordingServer, type RecordedRequest } from './recording-server.js';
+import { documentApiPaths, recipientPath, recipientRoutes } from '../../src/common/routes.js';
 
 export const SERVICE_ID = '3a8e6e1c-0b52-4a7d-9c1e-5f0a2b3c4d5e';
 export const DOCUMENT_ID = '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
 export const KEY = 'aOq0QX2yrcvUnqvmeF8kuKvM0Uz7u3oj3X8tSxsCGeU';
 export const SERVICE_B64 = uuidToBase64url(SERVICE_ID);
 export const DOCUMENT_B64 = uuidToBase64url(DOCUMENT_ID);
-export const LANDING_PATH = `/d/${SERVICE_B64}/${DOCUMENT_B64}`;
+const JOURNEY = { service: SERVICE_B64, document: DOCUMENT_B64 };
+/** The recipient's pages for the harness's document, without the key. */
+export const LANDING_PATH = recipientPath(recipientRoutes.landing, JOURNEY);
+export const CONFIRM_PATH = recipientPath(recipientRoutes.confirmEmail, JOURNEY);
+export const DOWNLOAD_PATH = recipientPath(recipientRoutes.download, JOURNEY);
 
 export function documentJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     document: {
-      direct_file_url: `http://download.example.gov.uk/services/${SERVICE_ID}/documents/${DOCUMENT_ID}.pdf?key=${KEY}`,
+      direct_file_url: `http://download.example.gov.uk${documentApiPaths.download(SERVICE_ID, DOCUMENT_ID, 'pdf')}?key=${KEY}`,
       confirm_email: false,
       size_in_bytes: 1_258_291,
       file_extension: 'pdf',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
 
 export interface CliResult {
   code: number;

@@ -7,6 +7,7 @@ import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { SERVICE_ID, startApi, type RunningApi } from './api-harness.js';
 import type { ApiDeps } from '../../src/api/app.js';
 import { pdf } from './samples.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 /** The argon2id hash Notify's API made for test@example.com. */
 export const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
@@ -42,7 +43,7 @@ export interface StoredDocument {
   key: Buffer;
   /** The key as it goes in `?key=`. */
   keyText: string;
-  /** `/services/{sid}/documents/{did}`. */
+  /** The document API's download path for it, without the key. */
   path: string;
 }
 
@@ -77,6 +78,6 @@ export async function storeDocument(
     documentId,
     key,
     keyText: bytesToBase64url(key),
-    path: `/services/${SERVICE_ID}/documents/${documentId}`,
+    path: documentApiPaths.download(SERVICE_ID, documentId),
   };
 }

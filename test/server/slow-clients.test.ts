@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentJson, KEY, LANDING_PATH, SERVICE_JSON } from '../helpers/frontend-harness.js';
+import { CONFIRM_PATH, documentJson, KEY, SERVICE_JSON } from '../helpers/frontend-harness.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { get, type RunningServer, startServer } from './helpers.js';
+import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const webEntry = fileURLToPath(new URL('../../src/bin/web.ts', import.meta.url));
 const apiEntry = fileURLToPath(new URL('../../src/bin/api.ts', import.meta.url));
@@ -75,8 +76,8 @@ const drip = (text: string) => [...text];
 const DRIP = { gapMs: 300, timeoutMs: 30_000 };
 
 const apps = () => [
-  { name: 'frontend', server: web, html: true, formPath: `${LANDING_PATH}/confirm-email-address?key=${KEY}` },
-  { name: 'api', server: api, html: false, formPath: `/services/${SERVICE_ID}/documents` },
+  { name: 'frontend', server: web, html: true, formPath: `${CONFIRM_PATH}?key=${KEY}` },
+  { name: 'api', server: api, html: false, formPath: documentApiPaths.upload(SERVICE_ID) },
 ];
 
 describe.each(['frontend', 'api'])('%s under the server runtime', { timeout: 60_000 }, (name) => {
@@ -126,7 +127,7 @@ describe.each(['frontend', 'api'])('%s under the server runtime', { timeout: 60_
   });
 
   it('serves /metrics on the metrics port only', async () => {
-    const status = app().html ? '/_status' : '/services/_status';
+    const status = app().html ? '/_status' : documentApiRoutes.servicesStatus;
     expect((await get(app().server.port, status)).status).toBe(200);
     const publicMetrics = await get(app().server.port, '/metrics');
     expect(publicMetrics.status).toBe(404);

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { documentJson, KEY, LANDING_PATH, SERVICE_JSON } from '../helpers/frontend-harness.js';
+import { CONFIRM_PATH, documentJson, KEY, LANDING_PATH, SERVICE_JSON } from '../helpers/frontend-harness.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { get, type RunningServer, sleep, startedWorkers, startServer } from './helpers.js';
 
@@ -72,7 +72,7 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
       status: 200,
       json: documentJson({ available_until: '2099-12-31', confirm_email: true }),
     });
-    const confirm = await get(running.port, `${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    const confirm = await get(running.port, `${CONFIRM_PATH}?key=${KEY}`);
     expect(confirm.status).toBe(200);
     expect(String(confirm.headers['set-cookie'])).toMatch(/^_csrf=/);
     const workers = startedWorkers(running);

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlToUuid, generateKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
+import { documentApiPaths, recipientRoutes } from '../../src/common/routes.js';
 import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { freePort } from '../helpers/ports.js';
+import { journeyPageOf } from '../helpers/journey-links.js';
 import { runCli } from '../helpers/run-cli.js';
 
 let system: RunningSystem;
@@ -103,14 +105,12 @@ describe('document-download CLI', () => {
     expect(lines[2]).toMatch(/^Document id: +/);
     expect(document).toBe(base64urlToUuid(link.split('/')[5]?.split('?')[0] ?? ''));
     expect(lines[3]).toMatch(/^Direct file URL: /);
-    expect(directFileUrl).toMatch(
-      new RegExp(`^${system.apiUrl.replace('127.0.0.1', 'localhost')}/services/${serviceId}/documents/`),
-    );
-    expect(directFileUrl).toContain(`/documents/${document}.pdf?key=`);
+    const directFilePrefix = `${system.apiUrl.replace('127.0.0.1', 'localhost')}${documentApiPaths.download(serviceId, document, 'pdf')}?key=`;
+    expect(directFileUrl.slice(0, directFilePrefix.length)).toBe(directFilePrefix);
     expect(lines[4]).toBe('File type:       application/pdf');
     const page = await (await fetch(link)).text();
     expect(page).toContain('Passport Office sent you a file to download.');
-    expect(page).toContain('/confirm-email-address?key=');
+    expect(page).toContain(journeyPageOf(link, recipientRoutes.confirmEmail));
   });
 
   it('upload --json prints one object whose fields match the API and whose ids block takes', async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
 import { freePort } from '../helpers/ports.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dd-hangup-'));

@@ -6,9 +6,11 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/common/paths.js';
+import { projectRoot } from '../../src/common/project-files.js';
+import { recipientRoutes } from '../../src/common/routes.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { EICAR } from '../helpers/clamd.js';
+import { journeyPageOf } from '../helpers/journey-links.js';
 import { freePort } from '../helpers/ports.js';
 
 let child: ChildProcess | undefined;
@@ -103,7 +105,7 @@ describe('make run', () => {
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain('Demo Department sent you a file to download.');
-      expect(html).toContain('/confirm-email-address?key=');
+      expect(html).toContain(journeyPageOf(link, recipientRoutes.confirmEmail));
       // clamd is installed here (make system-deps, CI): uploads are scanned for real.
       expect(output).toContain('Virus scanning: on (ClamAV ');
       // The CLI as a newcomer runs it next to make run: none of the API's variables, not even DATA_DIR.

@@ -9,6 +9,7 @@ import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';
 import { type RunningSystem, startSystem } from '../../src/system.js';
 import { freePort } from '../helpers/ports.js';
+import { documentApiPaths } from '../../src/common/routes.js';
 
 const A = {
   id: randomUUID(),
@@ -54,7 +55,7 @@ describe('upload tokens', () => {
 
   it('applies to the file check endpoint too', async () => {
     const check = (serviceId: string) =>
-      fetch(`${system.apiUrl}/services/${serviceId}/antivirus-and-mimetype-check`, {
+      fetch(`${system.apiUrl}${documentApiPaths.antivirusAndMimetypeCheck(serviceId)}`, {
         method: 'POST',
         headers: { authorization: 'Bearer token-for-a', 'content-type': 'application/json' },
         body: JSON.stringify({ document: samplePdf(['y']).toString('base64') }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signNotifyToken, verifyNotifyToken } from '../../src/common/jwt.js';
 import { loggablePath, loggableQueryNames, redactSecrets } from '../../src/common/redact.js';
-import { accessCookieDomain, accessCookiePath } from '../../src/frontend/cookies.js';
+import { accessCookieDomain, accessCookiePath } from '../../src/frontend/access-cookie-scope.js';
 
 describe('access cookie scope', () => {
   it.each([

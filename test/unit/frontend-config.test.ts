@@ -17,7 +17,12 @@ describe('frontend configuration', () => {
     expect(config.port).toBe(7001);
     expect(config.documentDownloadApiHostNameInternal).toBe(config.documentDownloadApiHostName);
     expect(config.requestTimeoutMs).toBe(30_000);
-    expect(config.headerColour).toBe('#FFBF47');
+  });
+
+  it('accepts HEADER_COLOUR, kept for compatibility with Notify, and ignores it', () => {
+    expect(loadFrontendConfig({ ...production, HEADER_COLOUR: '#000000' })).toEqual(
+      loadFrontendConfig(production),
+    );
   });
 
   it('reads every variable in production', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBase64, randomHex } from '../../src/common/random-ids.js';
+import { randomBase64, randomHex } from '../../src/common/random-values.js';
 
 describe('random ids from the pooled CSPRNG', () => {
   it('gives the asked number of bytes, in hex and in base64', () => {

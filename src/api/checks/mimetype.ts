@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from '../../common/file-types.js';
+import { EXTENSION_BY_MIMETYPE, MIMETYPE_BY_EXTENSION } from '../allowed-file-types.js';
 
 export const WORD_MIMETYPE = 'application/msword';
 const CFB_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);

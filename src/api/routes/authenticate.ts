@@ -1,14 +1,15 @@
-import { verify } from '@node-rs/argon2';
 import type { FastifyInstance } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
 import { isRecord } from '../../common/json.js';
+import { documentApiRoutes } from '../../common/routes.js';
+import { NO_STORE, PRIVATE_HEADERS } from '../../common/security-headers.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument } from '../documents.js';
+import { verifyEmailAddress } from '../email-hashing.js';
 import { ApiError, tooManyAttempts } from '../errors.js';
 import { directFileUrl } from '../links.js';
-import { keyParam, uuidParam } from '../params.js';
+import { keyParam, uuidParam } from '../requests/params.js';
 import { signAccessToken } from '../signing.js';
-import { PRIVATE_HEADERS } from './document-params.js';
 
 export type AuthenticateRouteOptions = Pick<
   ApiContext,
@@ -16,7 +17,7 @@ export type AuthenticateRouteOptions = Pick<
 >;
 
 /**
- * `POST /services/{sid}/documents/{did}/authenticate` with `{key, email_address}`: the signed access token
+ * `POST` the authenticate route with `{key, email_address}`: the signed access token
  * for the recipient's cookie when the address is the one the document was sent to, rate limited per document.
  */
 export async function authenticateRoute(
@@ -26,7 +27,7 @@ export async function authenticateRoute(
   const { config } = options;
 
   app.post<{ Params: { sid: string; did: string } }>(
-    '/services/:sid/documents/:did/authenticate',
+    documentApiRoutes.authenticate,
     { bodyLimit: 16 * 1024 },
     async (request, reply) => {
       const serviceId = uuidParam(request.params.sid);
@@ -69,7 +70,7 @@ export async function authenticateRoute(
       let verified = false;
       if (hashed) {
         try {
-          verified = await verify(hashed, email);
+          verified = await verifyEmailAddress(hashed, email);
         } catch (error) {
           options.logger.warn(
             { err: error, service_id: serviceId, document_id: documentId },
@@ -78,7 +79,7 @@ export async function authenticateRoute(
         }
       }
       if (!verified) throw new ApiError(403, 'Authentication failure');
-      reply.headers({ ...PRIVATE_HEADERS, 'Cache-Control': 'no-store' });
+      reply.headers({ ...PRIVATE_HEADERS, 'Cache-Control': NO_STORE });
       return {
         signed_data: signAccessToken(config.secretKey, serviceId, documentId, options.now().getTime()),
         direct_file_url: directFileUrl(config, serviceId, documentId, key, documentExtension(metadata)),

@@ -1,19 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { documentApiRoutes } from '../../common/routes.js';
+import { PRIVATE_HEADERS } from '../../common/security-headers.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument } from '../documents.js';
 import { availableUntil } from '../expiry.js';
 import { directFileUrl } from '../links.js';
-import { uuidParam } from '../params.js';
-import { keyQuery, PRIVATE_HEADERS } from './document-params.js';
+import { keyQuery, uuidParam } from '../requests/params.js';
 
 export type CheckRouteOptions = Pick<ApiContext, 'config' | 'store' | 'now'>;
 
-/** `GET /services/{sid}/documents/{did}/check?key=`: what the frontend shows about a document. */
+/** `GET` the check route with `?key=`: what the frontend shows about a document. */
 export async function checkRoute(app: FastifyInstance, options: CheckRouteOptions): Promise<void> {
   const { config } = options;
 
   app.get<{ Params: { sid: string; did: string }; Querystring: { key?: unknown } }>(
-    '/services/:sid/documents/:did/check',
+    documentApiRoutes.check,
     async (request, reply) => {
       const serviceId = uuidParam(request.params.sid);
       const documentId = uuidParam(request.params.did);

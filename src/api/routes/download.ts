@@ -1,26 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import { ACCESS_COOKIE_NAME } from '../../common/access-cookie.js';
-import { cookieValues } from '../cookies.js';
+import { ACCESS_COOKIE_NAME } from '../../common/access-cookie-name.js';
+import { documentApiRoutes } from '../../common/routes.js';
+import { NO_STORE, PRIVATE_HEADERS, PRIVATE_NO_STORE } from '../../common/security-headers.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
 import { ApiError } from '../errors.js';
 import { contentDisposition, parseRange } from '../download-headers.js';
 import { recipientUrl } from '../links.js';
-import { uuidParam } from '../params.js';
+import { cookieValues } from '../requests/cookie-header.js';
+import { documentIdParam, keyQuery, uuidParam } from '../requests/params.js';
 import { verifyAccessToken } from '../signing.js';
-import { documentIdParam, keyQuery, PRIVATE_HEADERS } from './document-params.js';
 
 export type DownloadRouteOptions = Pick<ApiContext, 'config' | 'store' | 'now'>;
 
 /**
- * `GET /services/{sid}/documents/{did}[.ext]?key=`: the decrypted file, whole or one byte range. A document
+ * `GET` the download route (`did` or `did.ext`) with `?key=`: the decrypted file, whole or one byte range. A document
  * that needs the recipient's email address is served only with a valid access cookie, else 302 to its page.
  */
 export async function downloadRoute(app: FastifyInstance, options: DownloadRouteOptions): Promise<void> {
   const { config } = options;
 
   app.get<{ Params: { sid: string; did: string }; Querystring: { key?: unknown } }>(
-    '/services/:sid/documents/:did',
+    documentApiRoutes.download,
     async (request, reply) => {
       const serviceId = uuidParam(request.params.sid);
       const documentId = documentIdParam(request.params.did);
@@ -36,7 +37,7 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
         if (!allowed) {
           return reply
             .code(302)
-            .headers({ ...PRIVATE_HEADERS, 'Cache-Control': 'no-store' })
+            .headers({ ...PRIVATE_HEADERS, 'Cache-Control': NO_STORE })
             .redirect(recipientUrl(config, serviceId, documentId, key), 302);
         }
       }
@@ -58,7 +59,7 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
         'Content-Disposition': contentDisposition(extension, filename),
         'Accept-Ranges': 'bytes',
         ETag: etag,
-        'Cache-Control': 'private, no-store',
+        'Cache-Control': PRIVATE_NO_STORE,
       });
       const opened = await options.store.open(
         serviceId,

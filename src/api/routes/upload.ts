@@ -1,33 +1,25 @@
-import { hash } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { generateKey } from '../../common/ids.js';
+import { documentApiRoutes } from '../../common/routes.js';
 import type { ApiContext } from '../context.js';
 import { documentExtension } from '../documents.js';
+import { hashEmailAddress } from '../email-hashing.js';
 import { directFileUrl, recipientUrl } from '../links.js';
-import { checkedUploads } from './checked-upload.js';
-
-/** Notify's argon2id parameters (OWASP): 15 MiB, 2 passes, 1 lane, 16-byte hash. */
-export const ARGON2_OPTIONS = {
-  algorithm: 2,
-  memoryCost: 15360,
-  timeCost: 2,
-  parallelism: 1,
-  outputLen: 16,
-} as const;
+import { checkedUploads } from '../requests/checked-upload.js';
 
 export type UploadRouteOptions = Pick<ApiContext, 'config' | 'checks' | 'serviceForToken' | 'store' | 'now'>;
 
-/** `POST /services/{sid}/documents`: checks a file, stores it encrypted under a new key, answers its links. */
+/** `POST` the upload route: checks a file, stores it encrypted under a new key, answers its links. */
 export async function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
   const { routeOptions, checkedUpload } = checkedUploads(app, options);
 
-  app.post<{ Params: { sid: string } }>('/services/:sid/documents', routeOptions, async (request, reply) => {
+  app.post<{ Params: { sid: string } }>(documentApiRoutes.upload, routeOptions, async (request, reply) => {
     const { serviceId, upload, mimetype } = await checkedUpload(request);
     const key = generateKey();
     const documentId = randomUUID();
     const hashedRecipientEmail = upload.confirmationEmail
-      ? await hash(upload.confirmationEmail, ARGON2_OPTIONS)
+      ? await hashEmailAddress(upload.confirmationEmail)
       : undefined;
     const metadata = {
       mimetype,

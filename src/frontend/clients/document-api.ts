@@ -1,4 +1,5 @@
 import { isRecord } from '../../common/json.js';
+import { documentApiPaths } from '../../common/routes.js';
 import { type CallContext, type JsonUpstream, unexpectedStatus, UpstreamError } from './upstream.js';
 
 export interface DocumentInfo {
@@ -32,7 +33,7 @@ export class DocumentApiClient {
   constructor(private readonly upstream: JsonUpstream) {}
 
   async check({ serviceId, documentId, key }: DocumentRef, context: CallContext): Promise<CheckResult> {
-    const path = `/services/${serviceId}/documents/${documentId}/check?key=${encodeURIComponent(key)}`;
+    const path = `${documentApiPaths.check(serviceId, documentId)}?key=${encodeURIComponent(key)}`;
     const { status, json } = await this.upstream.request('GET', path, context);
     if (status === 200) {
       if (isRecord(json) && json.document === null) return { kind: 'gone' };
@@ -48,7 +49,7 @@ export class DocumentApiClient {
     emailAddress: string,
     context: CallContext,
   ): Promise<AuthenticateResult> {
-    const path = `/services/${serviceId}/documents/${documentId}/authenticate`;
+    const path = documentApiPaths.authenticate(serviceId, documentId);
     const { status, json } = await this.upstream.request('POST', path, context, {
       body: { key, email_address: emailAddress },
     });

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../common/email.js';
 import { isRecord } from '../../common/json.js';
-import { ACCESS_COOKIE_NAME } from '../../common/access-cookie.js';
-import { accessCookieDomain, accessCookiePath } from '../cookies.js';
+import { ACCESS_COOKIE_NAME } from '../../common/access-cookie-name.js';
+import { accessCookieDomain, accessCookiePath } from '../access-cookie-scope.js';
 import { pageHandler, sendPage } from '../pages.js';
 import { urls } from '../urls.js';
 import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { base64urlToUuid, decodeKey } from '../../common/ids.js';
+import type { RecipientParams } from '../../common/routes.js';
 import type { DocumentApiClient, DocumentInfo, DocumentRef } from '../clients/document-api.js';
 import type { Service, ServiceDirectoryClient } from '../clients/service-directory.js';
 import type { CallContext } from '../clients/upstream.js';
 import { contactFor, daysFromToday, parseAvailableUntil, ukToday, type Contact } from '../format.js';
 import { sendPage } from '../pages.js';
-import { type JourneyLinks, journeyLinks, type JourneyParams } from '../urls.js';
+import { type JourneyLinks, journeyLinks } from '../urls.js';
 import type { Renderer } from '../views.js';
 
 export interface JourneyDeps {
@@ -16,7 +17,7 @@ export interface JourneyDeps {
 }
 
 export interface JourneyRoute {
-  Params: JourneyParams;
+  Params: RecipientParams;
   Querystring: Record<string, unknown>;
 }
 

@@ -1,5 +1,5 @@
 import { validateEmailAddress } from '../../common/email.js';
-import { MIMETYPE_BY_EXTENSION } from '../../common/file-types.js';
+import { MIMETYPE_BY_EXTENSION } from '../allowed-file-types.js';
 import { isRecord } from '../../common/json.js';
 import { ApiError } from '../errors.js';
 import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js';

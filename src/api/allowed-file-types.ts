@@ -29,24 +29,3 @@ export const EXTENSION_BY_MIMETYPE: Readonly<Record<string, string>> = {
   'image/jpeg': 'jpeg',
   'image/png': 'png',
 };
-
-const PRETTY_NAMES: Readonly<Record<string, string>> = {
-  pdf: 'PDF',
-  csv: 'CSV file',
-  txt: 'text file',
-  json: 'JSON file',
-  doc: 'Microsoft Word document',
-  docx: 'Microsoft Word document',
-  xlsx: 'Microsoft Excel spreadsheet',
-  odt: 'text file',
-  rtf: 'text file',
-  jpg: 'JPEG file',
-  jpeg: 'JPEG file',
-  png: 'PNG file',
-};
-
-/** How a page names a file of this extension: "PDF", "CSV file", … and "file" for anything else. */
-export function prettyFileType(extension: string): string {
-  const name = PRETTY_NAMES[extension.toLowerCase()];
-  return name ?? 'file';
-}

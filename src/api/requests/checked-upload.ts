@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { makeAuthCheck } from '../auth.js';
-import { checkFile } from '../checks/file-checks.js';
+import { checkFile } from '../checks/check-file.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { uuidParam } from '../params.js';
+import { uuidParam } from './params.js';
 import { FILE_TOO_LARGE, parseUploadBody, type UploadRequest } from './upload-body.js';
 
 export type CheckedUploadOptions = Pick<ApiContext, 'config' | 'checks' | 'serviceForToken'>;
