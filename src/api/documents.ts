@@ -19,7 +19,7 @@ export function servedMimetype(metadata: DocumentMetadata): string {
 }
 
 /**
- * The metadata of a readable document, or the SPEC 4 error: 404 missing/wrong key, 403 blocked, 410 expired.
+ * The metadata of a readable document, or the error a recipient gets: 404 missing/wrong key, 403 blocked, 410 expired.
  * Reads only: nothing is changed or deleted.
  */
 export async function loadDocument(

@@ -2,7 +2,7 @@ import { DAY_MS, ukDate } from '../common/uk-dates.js';
 import type { DocumentMetadata } from './store/document-store.js';
 
 /*
- * The one expiry rule (SPEC 4, Notify's whole-day rule), for every store and for purge. A document's last day
+ * The one expiry rule (Notify's whole-day rule), for every store and for purge. A document's last day
  * (`available_until`) is the earlier of
  *   - created-at's date in the UK + 7 × retention weeks days, and
  *   - the storage's own expiration date (S3 lifecycle `Expiration`, a date in GMT) − 1 day;

@@ -55,7 +55,7 @@ const STATIC_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Every header SPEC 3.3 puts on every response, with the CSP built around this response's nonce. That
+ * Every header the frontend puts on every response (GOV.UK's security baseline), with the CSP built around this response's nonce. That
  * includes `Cache-Control: no-store…`: only the fingerprinted static assets replace it with their own.
  */
 export function securityHeaders(nonce: string): Record<string, string> {

@@ -28,7 +28,7 @@ export function checkCacheKey(file: FileToCheck): string {
 }
 
 /**
- * Virus scan, then type check (SPEC 4); the stored mimetype, or an ApiError. Definite answers (clean and
+ * Virus scan, then type check, as Notify's API does; the stored mimetype, or an ApiError. Definite answers (clean and
  * typed, virus, wrong type) are cached for 24 hours; an antivirus outage (503) is not.
  */
 export async function checkFile(

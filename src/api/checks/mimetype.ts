@@ -143,7 +143,7 @@ export function filenameExtension(filename: string): string | undefined {
 }
 
 /**
- * The type a document is stored and served as (SPEC 4 and 6, as Notify's API does it). The content decides
+ * The type a document is stored and served as, as Notify's API decides it. The content decides
  * whether the file is allowed at all; with a filename, its extension then decides the stored type, whatever
  * allowed type the content is (Notify accepts a PDF named "letter.docx" and stores it as docx). Without one,
  * text declared `is_csv` becomes text/csv.

@@ -44,7 +44,7 @@ export async function authenticateRoute(
       const email = stripAndRemoveObscureWhitespace(rawEmail).toLowerCase();
 
       // The key is checked first: only attempts that hold it count against the recipient's limit, so a
-      // stranger guessing keys cannot lock them out, and leaves no counter behind (SPEC 4).
+      // stranger guessing keys cannot lock them out, and leaves no counter behind.
       let metadata;
       try {
         metadata = await loadDocument(options, serviceId, documentId, key);
