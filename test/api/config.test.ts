@@ -63,7 +63,10 @@ describe('API configuration', () => {
   it('needs DOCUMENTS_BUCKET for the S3 store, and rejects bad values', () => {
     const dev = { NOTIFY_ENVIRONMENT: 'development' };
     expect(() => loadApiConfig({ ...dev, DOCUMENT_STORE: 's3' })).toThrow(/DOCUMENTS_BUCKET/);
-    expect(loadApiConfig({ ...dev, DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store.bucket).toBe('b');
+    expect(loadApiConfig({ ...dev, DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store).toMatchObject({
+      kind: 's3',
+      bucket: 'b',
+    });
     expect(() => loadApiConfig({ ...dev, DOCUMENT_AUTHENTICATION_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
     expect(() => loadApiConfig({ ...dev, REDIS_ENABLED: 'maybe' })).toThrow(/REDIS_ENABLED/);
     expect(() => loadApiConfig({ ...dev, HTTP_SCHEME: 'ftp' })).toThrow(/HTTP_SCHEME/);
