@@ -20,7 +20,7 @@ describe('API configuration', () => {
     expect(config.httpScheme).toBe('http');
     expect(config.antivirus.enabled).toBe(false);
     expect(config.redis.enabled).toBe(false);
-    expect(config.store.kind).toBe('local');
+    expect(config.store).toEqual({ kind: 'local', dataDir: expect.any(String) });
     expect(config.rateLimit).toEqual({ limit: 50, intervalSeconds: 300 });
     expect(config.limits).toEqual({
       maxContentLength: 3 * 1024 * 1024,
