@@ -212,12 +212,12 @@ async function purge(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
  * on demand, as the S3 SDK is slow to import.
  */
 async function configuredStore(env: NodeJS.ProcessEnv) {
-  const [{ loadStorageConfig }, { storeFromConfig }] = await Promise.all([
+  const [{ loadStorageConfig }, { openStore }] = await Promise.all([
     import('./api/config.js'),
-    import('./system.js'),
+    import('./api/store/open-store.js'),
   ]);
   const config = loadStorageConfig(env);
-  return { config, store: storeFromConfig(config) };
+  return { config, store: await openStore(config.store) };
 }
 
 function configuredServicesFile(env: NodeJS.ProcessEnv): string {

@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildAntivirus } from './antivirus/app.js';
 import { loadAntivirusConfig } from './antivirus/config.js';
 import { buildApi } from './api/app.js';
 import { type ApiConfig, loadApiConfig } from './api/config.js';
 import type { DocumentStore } from './api/store/document-store.js';
-import { LocalDocumentStore } from './api/store/local-store.js';
-import { createS3Store } from './api/store/s3-store.js';
+import { openStore } from './api/store/open-store.js';
 import type { Env } from './common/env.js';
 import type { Logger } from './common/logging.js';
 import { ServicesFile, servicesFilePath } from './directory/services-file.js';
@@ -37,17 +35,6 @@ export interface RunningSystem {
   apiConfig: ApiConfig;
   servicesFilePath: string;
   close(): Promise<void>;
-}
-
-/** The document store the configuration asks for: local encrypted files, or S3 with SSE-C. */
-export function storeFromConfig(config: ApiConfig): DocumentStore {
-  if (config.store.kind === 'local')
-    return new LocalDocumentStore({ root: join(config.store.dataDir, 'documents') });
-  return createS3Store({
-    bucket: config.store.bucket,
-    region: config.store.region,
-    ...(config.store.endpoint ? { endpoint: config.store.endpoint } : {}),
-  });
 }
 
 /**
@@ -88,7 +75,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
 
   const servicesPath = servicesFilePath(options.dataDir);
-  const store = options.store ?? storeFromConfig(apiConfig);
+  const store = options.store ?? (await openStore(apiConfig.store));
   const api = await buildApi(apiConfig, {
     logger: options.logger.child({ app: 'document-download-api' }),
     store,

@@ -8,7 +8,22 @@ import {
 } from '../common/env.js';
 import { dataDirFrom, projectPath } from '../common/project-files.js';
 
-export type StoreKind = 'local' | 's3';
+/**
+ * Where documents are kept. `dataDir` is in both: the local store keeps documents in `{dataDir}/documents`,
+ * and without Redis the authenticate rate limit keeps its counters in `{dataDir}/rate-limits`, whatever the store.
+ */
+export type StoreConfig =
+  | { kind: 'local'; dataDir: string }
+  | {
+      kind: 's3';
+      dataDir: string;
+      bucket: string;
+      region: string;
+      /** Another S3 endpoint than AWS's (radosgw, MinIO...). */
+      endpoint?: string;
+    };
+
+export type StoreKind = StoreConfig['kind'];
 
 /** The document API's configuration: read once from the environment at start-up, then passed down. */
 export interface ApiConfig {
@@ -29,15 +44,7 @@ export interface ApiConfig {
   httpScheme: 'http' | 'https';
   redis: { enabled: boolean; url: string };
   antivirus: { enabled: boolean; host: string; apiKey: string; timeoutMs: number };
-  store: {
-    kind: StoreKind;
-    /** Local store: where documents (and the no-Redis rate-limit counters) live. */
-    dataDir: string;
-    /** S3 store. */
-    bucket: string;
-    region: string;
-    endpoint: string | undefined;
-  };
+  store: StoreConfig;
   rateLimit: { limit: number; intervalSeconds: number };
   limits: {
     /** Largest accepted request body (the base64 JSON), bytes. */
@@ -104,16 +111,7 @@ export function loadApiConfig(env: Env): ApiConfig {
         : (env.ANTIVIRUS_API_KEY ?? ''),
       timeoutMs: integerVariable(env, 'ANTIVIRUS_API_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
     },
-    store: {
-      kind: storeKind,
-      dataDir: dataDirFrom(env.DATA_DIR),
-      bucket:
-        storeKind === 's3'
-          ? requireVariable(env, 'DOCUMENTS_BUCKET')
-          : env.DOCUMENTS_BUCKET?.trim() || 'development-document-download',
-      region: env.AWS_REGION?.trim() || 'eu-west-1',
-      endpoint: env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined,
-    },
+    store: storeConfig(storeKind, env),
     rateLimit: {
       limit: integerVariable(env, 'DOCUMENT_AUTHENTICATION_RATE_LIMIT', 50, { min: 1 }),
       intervalSeconds: integerVariable(env, 'DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS', 300, { min: 1 }),
@@ -137,6 +135,19 @@ export function loadApiConfig(env: Env): ApiConfig {
     );
   }
   return config;
+}
+
+function storeConfig(kind: StoreKind, env: Env): StoreConfig {
+  const dataDir = dataDirFrom(env.DATA_DIR);
+  if (kind === 'local') return { kind, dataDir };
+  const endpoint = env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim();
+  return {
+    kind,
+    dataDir,
+    bucket: requireVariable(env, 'DOCUMENTS_BUCKET'),
+    region: env.AWS_REGION?.trim() || 'eu-west-1',
+    ...(endpoint ? { endpoint } : {}),
+  };
 }
 
 /**

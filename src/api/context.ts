@@ -17,6 +17,7 @@ import type { RateLimiter } from './limits/rate-limiter.js';
 import { RedisRateLimiter } from './limits/redis-limiter.js';
 import type { DocumentStore } from './store/document-store.js';
 import { LocalDocumentStore } from './store/local-store.js';
+import { localDocumentsRoot } from './store/open-store.js';
 
 /** What every route is given: plain services, no I/O details. */
 export interface ApiContext {
@@ -79,7 +80,7 @@ export function buildApiContext(
   return {
     config,
     logger: deps.logger,
-    store: deps.store ?? new LocalDocumentStore({ root: join(config.store.dataDir, 'documents') }),
+    store: deps.store ?? new LocalDocumentStore({ root: localDocumentsRoot(config.store.dataDir) }),
     rateLimiter:
       deps.rateLimiter ??
       (useRedis

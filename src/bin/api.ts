@@ -7,11 +7,11 @@ await runServer({
   name: 'document-download-api',
   loadConfig: loadApiConfig,
   async build(config, { logger }) {
-    const [{ buildApi }, { metricsPlugin }, { storeFromConfig }] = await Promise.all([
+    const [{ buildApi }, { metricsPlugin }, { openStore }] = await Promise.all([
       import('../api/app.js'),
       import('../server/metrics.js'),
-      import('../system.js'),
+      import('../api/store/open-store.js'),
     ]);
-    return buildApi(config, { logger, store: storeFromConfig(config), plugins: [metricsPlugin] });
+    return buildApi(config, { logger, store: await openStore(config.store), plugins: [metricsPlugin] });
   },
 });

@@ -20,7 +20,7 @@ describe('API configuration', () => {
     expect(config.httpScheme).toBe('http');
     expect(config.antivirus.enabled).toBe(false);
     expect(config.redis.enabled).toBe(false);
-    expect(config.store.kind).toBe('local');
+    expect(config.store).toEqual({ kind: 'local', dataDir: expect.any(String) });
     expect(config.rateLimit).toEqual({ limit: 50, intervalSeconds: 300 });
     expect(config.limits).toEqual({
       maxContentLength: 3 * 1024 * 1024,
@@ -63,7 +63,10 @@ describe('API configuration', () => {
   it('needs DOCUMENTS_BUCKET for the S3 store, and rejects bad values', () => {
     const dev = { NOTIFY_ENVIRONMENT: 'development' };
     expect(() => loadApiConfig({ ...dev, DOCUMENT_STORE: 's3' })).toThrow(/DOCUMENTS_BUCKET/);
-    expect(loadApiConfig({ ...dev, DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store.bucket).toBe('b');
+    expect(loadApiConfig({ ...dev, DOCUMENT_STORE: 's3', DOCUMENTS_BUCKET: 'b' }).store).toMatchObject({
+      kind: 's3',
+      bucket: 'b',
+    });
     expect(() => loadApiConfig({ ...dev, DOCUMENT_AUTHENTICATION_RATE_LIMIT: 'lots' })).toThrow(ConfigError);
     expect(() => loadApiConfig({ ...dev, REDIS_ENABLED: 'maybe' })).toThrow(/REDIS_ENABLED/);
     expect(() => loadApiConfig({ ...dev, HTTP_SCHEME: 'ftp' })).toThrow(/HTTP_SCHEME/);

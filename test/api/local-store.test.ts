@@ -245,19 +245,6 @@ describe('local encrypted store', () => {
     await expect(store.getMetadata(SID, documentId, key)).rejects.toThrow(DocumentNotFoundError);
   });
 
-  it('blocks, unblocks and deletes', async () => {
-    const store = new LocalDocumentStore({ root });
-    const { documentId, key } = await putOne(store, Buffer.from('x'));
-    await store.setBlocked(SID, documentId, true);
-    expect((await store.getMetadata(SID, documentId, key)).blocked).toBe(true);
-    await store.setBlocked(SID, documentId, false);
-    expect((await store.getMetadata(SID, documentId, key)).blocked).toBe(false);
-    await store.delete(SID, documentId);
-    await expect(store.getMetadata(SID, documentId, key)).rejects.toThrow(DocumentNotFoundError);
-    await expect(store.setBlocked(SID, documentId, true)).rejects.toThrow(DocumentNotFoundError);
-    await store.delete(SID, documentId); // twice is fine
-  });
-
   it('purges expired documents and abandoned partial writes', async () => {
     const purgeRoot = await mkdtemp(join(tmpdir(), 'dd-purge-'));
     const store = new LocalDocumentStore({ root: purgeRoot });

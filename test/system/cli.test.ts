@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlToUuid, generateKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
+import { openStore } from '../../src/api/store/open-store.js';
 import { documentApiPaths, recipientRoutes } from '../../src/common/routes.js';
-import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
+import { type RunningSystem, startSystem } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { freePort } from '../helpers/ports.js';
 import { journeyPageOf } from '../helpers/journey-links.js';
@@ -173,7 +174,8 @@ describe('document-download CLI', () => {
     expect(nothing.stderr).toBe('');
     expect(nothing.stdout).toMatch(/^Deleted 0 expired documents$/m);
     const expiredId = randomUUID();
-    await storeFromConfig(system.apiConfig).put({
+    const store = await openStore(system.apiConfig.store);
+    await store.put({
       serviceId,
       documentId: expiredId,
       key: generateKey(),

@@ -9,12 +9,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseContentDisposition } from 'content-disposition';
 import type { DocumentStore } from '../../src/api/store/document-store.js';
+import { openStore } from '../../src/api/store/open-store.js';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { base64urlToUuid, decodeKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';
-import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
+import { type RunningSystem, startSystem } from '../../src/system.js';
 import { startRedis } from '../helpers/redis.js';
 import { PageWatcher, axeViolations, launchChromium, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/ports.js';
@@ -99,7 +100,7 @@ describe.each(backends)('end to end: $name', (backend) => {
       ...(setUp.store ? { store: setUp.store } : {}),
       logger: createLogger({ app: 'e2e', level: 'warn' }),
     });
-    store = setUp.store ?? storeFromConfig(system.apiConfig);
+    store = setUp.store ?? (await openStore(system.apiConfig.store));
     // No NOTIFY_ENVIRONMENT: block needs only the storage variables, upload only the API's URL and a token.
     cliEnv = {
       DATA_DIR: dataDir,

@@ -1,0 +1,79 @@
+// Every document store through the same contract (test/helpers/store-contract.ts): the local encrypted store,
+// and the S3 store on a real radosgw. A new store is one more `describeStoreContract` here.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { expect } from 'vitest';
+import { LocalDocumentStore } from '../../src/api/store/local-store.js';
+import { createS3Store } from '../../src/api/store/s3-store.js';
+import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+import { describeStoreContract } from '../helpers/store-contract.js';
+
+describeStoreContract('local encrypted files', {
+  async open() {
+    const root = await mkdtemp(join(tmpdir(), 'dd-contract-'));
+    return {
+      store: new LocalDocumentStore({ root }),
+      // A writer frozen for good just before its commit point (the metadata's rename), as a killed process
+      // leaves it: the data file in place, the metadata still a temporary file.
+      async interruptPut(document) {
+        let frozen: () => void = () => {};
+        const reachedCommit = new Promise<void>((resolve) => (frozen = resolve));
+        const writer = new LocalDocumentStore({
+          root,
+          beforeRename: (step) =>
+            step === 'meta' ? (frozen(), new Promise<void>(() => {})) : Promise.resolve(),
+        });
+        void writer.put(document);
+        await reachedCommit;
+      },
+      close: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+});
+
+let rgw: RunningRgw;
+describeStoreContract('S3 with SSE-C on radosgw', {
+  start: async () => {
+    rgw = await startRgw();
+  },
+  stop: async () => {
+    await rgw?.stop();
+  },
+  startTimeoutMs: 240_000,
+  async open() {
+    const store = createS3Store({
+      bucket: `contract-${randomUUID()}`,
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+    });
+    await store.ensureBucket();
+    return {
+      store,
+      // A PUT cut off half-way through its body (the writer gone): S3 keeps an object whole or not at all.
+      async interruptPut(document) {
+        const body = new Readable({ read() {} });
+        body.push(document.content.subarray(0, document.content.length / 2));
+        const sent = store.client.send(
+          new PutObjectCommand({
+            Bucket: store.bucket,
+            Key: `${document.serviceId}/${document.documentId}`,
+            Body: body,
+            ContentLength: document.content.length,
+            ContentType: document.metadata.mimetype,
+            SSECustomerAlgorithm: 'AES256',
+            SSECustomerKey: document.key.toString('base64'),
+          }),
+          { abortSignal: AbortSignal.timeout(500) },
+        );
+        await expect(sent).rejects.toThrow();
+        body.destroy();
+      },
+      close: async () => store.close(),
+    };
+  },
+});
