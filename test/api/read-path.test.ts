@@ -59,6 +59,7 @@ describe('a 500', () => {
     failing.code = 'EIO';
     const store: DocumentStore = {
       put: () => Promise.reject(failing),
+      stage: () => Promise.reject(failing),
       getMetadata: () => Promise.reject(failing),
       open: () => Promise.reject(failing),
       setBlocked: () => Promise.reject(failing),

@@ -17,7 +17,14 @@ export interface DocumentMetadata {
   blocked: boolean;
   /** The storage's own expiration date (S3 lifecycle `Expiration`), when it has one. */
   storageExpiresAt?: Date;
+  /** The language the sending service chose for the recipient's pages; absent means English. */
+  language?: DocumentLanguage;
 }
+
+export type DocumentLanguage = 'en' | 'cy';
+
+/** What the sender decides about a new document (the store adds size, blocked and its own expiry). */
+export type NewDocumentMetadata = Omit<DocumentMetadata, 'size' | 'blocked' | 'storageExpiresAt'>;
 
 export interface NewDocument {
   serviceId: string;
@@ -25,7 +32,34 @@ export interface NewDocument {
   /** The 32-byte key from the link; used to encrypt, never stored. */
   key: Buffer;
   content: Buffer;
-  metadata: Omit<DocumentMetadata, 'size' | 'blocked' | 'storageExpiresAt'>;
+  metadata: NewDocumentMetadata;
+}
+
+/** A document whose bytes arrive as a stream: what is known before the first byte. */
+export interface StagedDocumentStart {
+  serviceId: string;
+  documentId: string;
+  /** The 32-byte key from the link; used to encrypt, never stored. */
+  key: Buffer;
+  /**
+   * The metadata as far as it is known when the bytes start (a streamed upload's fields may come after the
+   * file). A store may use it to avoid work at commit; `commit` has the final word.
+   */
+  metadataHint?: Partial<NewDocumentMetadata>;
+}
+
+/**
+ * A document being written: invisible to every read (and to purge) until `commit` resolves, and gone after
+ * `abort`. A process that dies before `commit` leaves nothing a read can see, and nothing that outlives the
+ * store's clean-up of abandoned writes.
+ */
+export interface StagedDocument {
+  /** Appends plaintext; resolves when the store can take more (backpressure). */
+  write(chunk: Buffer): Promise<void>;
+  /** Makes the document visible with this metadata once every byte written is durably stored. */
+  commit(metadata: NewDocumentMetadata): Promise<void>;
+  /** Discards everything written so far. Safe to call more than once, and after a failed write or commit. */
+  abort(): Promise<void>;
 }
 
 export interface ByteRange {
@@ -54,6 +88,8 @@ export class DocumentNotFoundError extends Error {
 export interface DocumentStore {
   /** Stores the whole document or nothing: a crash part-way leaves no readable partial document. */
   put(document: NewDocument): Promise<void>;
+  /** Starts a streamed write of a document of unknown size. */
+  stage(start: StagedDocumentStart): Promise<StagedDocument>;
   getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata>;
   open(serviceId: string, documentId: string, key: Buffer, range?: ByteRange): Promise<OpenedDocument>;
   setBlocked(serviceId: string, documentId: string, blocked: boolean): Promise<void>;

@@ -10,8 +10,11 @@ import {
   type DocumentMetadata,
   type DocumentStore,
   type NewDocument,
+  type StagedDocument,
+  type StagedDocumentStart,
   type OpenedDocument,
 } from './document-store.js';
+import { bufferedStage } from './buffered-stage.js';
 import {
   type ClearMetadata,
   decryptingStream,
@@ -85,6 +88,10 @@ export class LocalDocumentStore implements DocumentStore {
       await Promise.all([unlinkQuietly(dataTemp), unlinkQuietly(metaTemp)]);
       throw error;
     }
+  }
+
+  async stage(start: StagedDocumentStart): Promise<StagedDocument> {
+    return bufferedStage(this, start);
   }
 
   async getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata> {

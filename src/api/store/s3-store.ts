@@ -21,8 +21,11 @@ import {
   type DocumentMetadata,
   type DocumentStore,
   type NewDocument,
+  type StagedDocument,
+  type StagedDocumentStart,
   type OpenedDocument,
 } from './document-store.js';
+import { bufferedStage } from './buffered-stage.js';
 import { isExpired } from '../expiry.js';
 import {
   encodeTagging,
@@ -254,6 +257,10 @@ export class S3DocumentStore implements DocumentStore {
       if (isMissing(error)) throw new DocumentNotFoundError('document not found');
       throw storeError('GetObjectTagging', error);
     }
+  }
+
+  async stage(start: StagedDocumentStart): Promise<StagedDocument> {
+    return bufferedStage(this, start);
   }
 
   async getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata> {
