@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrontendHarness, KEY as FRONTEND_KEY, LANDING_PATH } from '../helpers/frontend-harness.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { AUTH_TOKEN, type RunningApi, SERVICE_ID, startApi, upload } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 
 const EMAIL = 'private.recipient@example.com';
 const SIGNED_DATA = 'eyJzZXJ2aWNlX2lkIjoic2lnbmVkLWRhdGEtc2VjcmV0In0.ZyXwVQ.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ';

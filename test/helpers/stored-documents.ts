@@ -6,7 +6,7 @@ import { bytesToBase64url } from '../../src/common/ids.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { SERVICE_ID, startApi, type RunningApi } from './api-harness.js';
 import type { ApiDeps } from '../../src/api/app.js';
-import { pdf } from './samples.js';
+import { pdf } from '../../harness/samples.js';
 
 /** The argon2id hash Notify's API made for test@example.com. */
 export const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';

@@ -7,7 +7,7 @@ import { base64urlToUuid, generateKey } from '../../src/common/ids.js';
 import { createLogger } from '../../src/common/logging.js';
 import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 import { runCli } from '../helpers/run-cli.js';
 
 let system: RunningSystem;

@@ -17,8 +17,8 @@ import { writeServicesFile } from '../../src/directory/services-file.js';
 import { type RunningSystem, startSystem, storeFromConfig } from '../../src/system.js';
 import { startRedis } from '../helpers/redis.js';
 import { PageWatcher, axeViolations, launchChromium, screenshot } from '../helpers/browser.js';
-import { freePort } from '../helpers/ports.js';
-import { startRgw } from '../helpers/rgw.js';
+import { freePort } from '../../harness/ports.js';
+import { startRgw } from '../../harness/rgw.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const SERVICE = { id: randomUUID(), name: 'Office of Test Letters', contact_link: 'letters@example.gov.uk' };

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/common/paths.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { EICAR } from '../helpers/clamd.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 
 let child: ChildProcess | undefined;
 afterAll(() => {
