@@ -177,7 +177,7 @@ describe.each(backends)('end to end: $name', (backend) => {
       const watcher = new PageWatcher(page);
       try {
         await open(page, watcher, link, 200, 'You have a file to download', 'landing');
-        await expect(page.locator('main')).toBeDefined();
+        expect(await page.locator('main').count()).toBe(1);
         expect(await page.locator('main').textContent()).toContain(
           'Office of Test Letters sent you a file to download.',
         );
