@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['assets/**/*.mjs', 'rollup.config.mjs', 'eslint.config.js'],
+    files: ['assets/**/*.mjs', 'test/**/*.mjs', 'rollup.config.mjs', 'eslint.config.js'],
     languageOptions: {
       globals: {
         document: 'readonly',
@@ -26,14 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: [
-      'test/**/*.ts',
-      'bench/**/*.ts',
-      'scripts/**/*.ts',
-      'src/cli.ts',
-      'src/dev/**/*.ts',
-      'src/cli/**/*.ts',
-    ],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'src/cli.ts', 'src/dev/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -14,8 +14,8 @@ import { ARGON2_OPTIONS } from '../src/api/email-hashing.js';
 import { paths } from '../src/common/project-files.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { type WrkResult } from './lib/wrk.js';
-import { pdfOfSize } from '../test/helpers/samples.js';
-import { freePort } from '../test/helpers/ports.js';
+import { pdfOfSize } from '../harness/samples.js';
+import { freePort } from '../harness/ports.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const WORKERS = Number(process.env.WEB_CONCURRENCY ?? 2);

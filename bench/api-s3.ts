@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NewDocument } from '../src/api/store/document-store.js';
 import { createS3Store } from '../src/api/store/s3-store.js';
-import { startRgw } from '../test/helpers/rgw.js';
+import { startRgw } from '../harness/rgw.js';
 
 interface Result {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * The production runtime's footprint in one run (issue 9), run by hand after `npm run build`:
+ * The production runtime's footprint in one run (memory, start-up, throughput), run by hand after a build:
  *
  *   npx tsx bench/runtime-footprint.ts [--seconds 12] [--no-container] [--no-write] [--only frontend]
  *        [--heap-flags="--max-semi-space-size=4" …] [--node-options=… …] [--node /path/to/node] [--out FILE]
@@ -27,8 +27,8 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
 import { paths } from '../src/common/project-files.js';
-import { pdfOfSize } from '../test/helpers/samples.js';
-import { freePort } from '../test/helpers/ports.js';
+import { pdfOfSize } from '../harness/samples.js';
+import { freePort } from '../harness/ports.js';
 import { startChild, stopProcess } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';

@@ -1,5 +1,5 @@
 /**
- * The long run of issue 11: the "Running at scale" layout on 127.0.0.1 (HAProxy with deploy/haproxy.cfg, two
+ * The long run of the "Running at scale" layout on 127.0.0.1 (HAProxy with deploy/haproxy.cfg, two
  * frontend and two API replicas of dist/ with 2 workers each, one radosgw bucket, one Redis) under recipients'
  * journeys, each fault injected once and recovered, then every stored document downloaded again.
  *
@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, HAPROXY_SERVER_MARGIN_SECONDS } from '../test/scale/cluster.js';
-import { LoadDriver, verifyAll } from '../test/scale/driver.js';
-import { projectRoot } from '../test/scale/processes.js';
-import { reportMarkdown, runScenario, targetOf } from '../test/scale/scenario.js';
+import { Cluster, HAPROXY_SERVER_MARGIN_SECONDS } from '../harness/scale/cluster.js';
+import { LoadDriver, verifyAll } from '../harness/scale/driver.js';
+import { projectRoot } from '../harness/scale/processes.js';
+import { reportMarkdown, runScenario, targetOf } from '../harness/scale/scenario.js';
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 

@@ -1,5 +1,5 @@
 /**
- * The production server runtime measured (issue 3), run by hand:
+ * The production server runtime measured (connections, throughput, container start), run by hand:
  *
  *   npx tsx bench/server-runtime.ts [--seconds 30] [--landing-seconds 15] [--no-container] [--no-write]
  *

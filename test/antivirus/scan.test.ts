@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClamdClient, type ScanVerdict } from '../../src/antivirus/clamd.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
-import { zip } from '../helpers/samples.js';
+import { zip } from '../../harness/samples.js';
 import {
   ANTIVIRUS_KEY,
   EICAR,
@@ -19,7 +19,7 @@ import {
   type LocalClamd,
   type RunningAntivirus,
 } from '../helpers/clamd.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 
 const LIMIT = 2 * 1024 * 1024 + 1024;
 const CLEAN_PDF = samplePdf(['A clean letter']);

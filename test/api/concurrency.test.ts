@@ -13,7 +13,7 @@ import {
   uploadBody,
   type RunningApi,
 } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 let api: RunningApi;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, type RunningApi } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 // A small seeded generator, so a failure can be replayed.

@@ -15,7 +15,7 @@ import {
   uploadBody,
   type RunningApi,
 } from '../helpers/api-harness.js';
-import { SAMPLES, csv, pdf, png, txt } from '../helpers/samples.js';
+import { SAMPLES, csv, pdf, png, txt } from '../../harness/samples.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const NOTIFY_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';

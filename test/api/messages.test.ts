@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, type RunningApi } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import {
   NOTIFY_HASH,
   startApiWithStore,

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/common/project-files.js';
 import { AUTH_TOKEN, local, SERVICE_ID, upload } from '../helpers/api-harness.js';
 import { departures, describedResponses, type Answer } from '../helpers/openapi.js';
-import { freePort } from '../helpers/ports.js';
-import { pdf } from '../helpers/samples.js';
+import { freePort } from '../../harness/ports.js';
+import { pdf } from '../../harness/samples.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 

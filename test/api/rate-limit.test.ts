@@ -10,7 +10,7 @@ import { RedisRateLimiter } from '../../src/api/limits/redis-limiter.js';
 import type { RateLimiter } from '../../src/api/limits/rate-limiter.js';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
 import { startRedis } from '../helpers/redis.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

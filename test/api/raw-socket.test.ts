@@ -10,7 +10,7 @@ import {
   upload,
   uploadBody,
 } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const EMAIL = 'raw.socket@example.com';

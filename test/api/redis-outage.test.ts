@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';
 import { startRedis, type RunningRedis } from '../helpers/redis.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/ids.js';
 import { createS3Store, type S3DocumentStore } from '../../src/api/store/s3-store.js';
 import { SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
-import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+import { pdf } from '../../harness/samples.js';
+import { startRgw, type RunningRgw } from '../../harness/rgw.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 const NOTIFY_EMAIL_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';

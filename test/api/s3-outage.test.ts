@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createS3Store } from '../../src/api/store/s3-store.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 import { SERVICE_ID, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 

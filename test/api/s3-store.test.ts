@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableUntil } from '../../src/api/expiry.js';
 import { DocumentNotFoundError, type NewDocument } from '../../src/api/store/document-store.js';
 import { S3StoreError, createS3Store, type S3DocumentStore } from '../../src/api/store/s3-store.js';
-import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+import { startRgw, type RunningRgw } from '../../harness/rgw.js';
 
 // Made by argon2-cffi 21.1 with Notify's parameters for test@example.com (issue 4's test vector).
 const NOTIFY_EMAIL_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';

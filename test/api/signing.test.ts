@@ -13,7 +13,7 @@ import {
 } from '../../src/api/signing.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { startApi, type RunningApi } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 // Test vectors made by Flask's own session serializer (SecureCookieSessionInterface().get_signing_serializer,

@@ -9,7 +9,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { createS3Store } from '../../src/api/store/s3-store.js';
-import { startRgw, type RunningRgw } from '../helpers/rgw.js';
+import { startRgw, type RunningRgw } from '../../harness/rgw.js';
 import { describeStoreContract } from '../helpers/store-contract.js';
 
 describeStoreContract('local encrypted files', {

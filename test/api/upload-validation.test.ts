@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIMETYPE_BY_EXTENSION } from '../../src/api/allowed-file-types.js';
 import { AUTH_TOKEN, SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers/api-harness.js';
-import { docx, pdf, png, rtf, txt, xlsx } from '../helpers/samples.js';
+import { docx, pdf, png, rtf, txt, xlsx } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 let api: RunningApi;

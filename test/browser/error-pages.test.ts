@@ -1,42 +1,28 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../helpers/recording-server.js';
 import {
   BROWSER_TEST_TIMEOUT_MS,
-  PageWatcher,
+  type PageWatcher,
   axeViolations,
   axeViolationsWithoutJavaScript,
-  launchChromium,
 } from '../helpers/browser.js';
-import { KEY, LANDING_PATH, documentJson, setUpFrontendTest } from '../helpers/frontend-harness.js';
+import { KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import { type BrowserSession, navigate, setUpBrowserTest } from './fixture.js';
 import { checkPage, textOf } from './page-checks.js';
 
-const harness = setUpFrontendTest({ DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000' });
-let browser: Browser;
-let context: BrowserContext;
+const { harness, openSession } = setUpBrowserTest({
+  DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
+});
+// One page for the whole file, its cookies cleared before each test.
+let session: BrowserSession | undefined;
 let page: Page;
 let watcher: PageWatcher;
 
-let launchFailure: unknown;
-
-beforeAll(async () => {
-  try {
-    browser = await launchChromium();
-  } catch (error) {
-    // Reported by every test (below), so a missing browser fails each one instead of skipping it.
-    launchFailure = error;
-    return;
-  }
-  context = await browser.newContext();
-  page = await context.newPage();
-  watcher = new PageWatcher(page);
-});
-afterAll(async () => {
-  await browser?.close();
-});
 beforeEach(async () => {
-  if (launchFailure) throw launchFailure;
-  await context.clearCookies();
+  session ??= await openSession();
+  ({ page, watcher } = session);
+  await session.context.clearCookies();
 });
 
 async function open(path: string): Promise<void> {
@@ -45,10 +31,8 @@ async function open(path: string): Promise<void> {
 }
 
 async function submitAndWait(action: () => Promise<unknown>): Promise<void> {
-  watcher.clear();
-  const loaded = page.waitForEvent('load');
-  await action();
-  await loaded;
+  if (!session) throw new Error('no browser session');
+  await navigate(session, () => action());
 }
 
 /** A document API whose /check says `checkStatus` (with a document needing confirmation when 200). */
@@ -174,9 +158,8 @@ describe('the browser checks themselves', { timeout: BROWSER_TEST_TIMEOUT_MS }, 
     await page.evaluate(addUnlabelledInput);
     expect((await axeViolations(page)).join('\n')).toMatch(/^label /m);
 
-    const noJsContext = await browser.newContext({ javaScriptEnabled: false });
+    const { context: noJsContext, page: noJsPage } = await openSession(false);
     try {
-      const noJsPage = await noJsContext.newPage();
       await noJsPage.goto(harness.baseUrl + landing, { waitUntil: 'load' });
       await noJsPage.evaluate(addUnlabelledInput);
       expect((await axeViolationsWithoutJavaScript(noJsPage)).join('\n')).toMatch(/^label /m);

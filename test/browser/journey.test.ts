@@ -1,15 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../helpers/recording-server.js';
-import { BROWSER_TEST_TIMEOUT_MS, PageWatcher, launchChromium } from '../helpers/browser.js';
-import {
-  DOCUMENT_ID,
-  KEY,
-  LANDING_PATH,
-  SERVICE_ID,
-  documentJson,
-  setUpFrontendTest,
-} from '../helpers/frontend-harness.js';
+import { BROWSER_TEST_TIMEOUT_MS } from '../helpers/browser.js';
+import { DOCUMENT_ID, KEY, LANDING_PATH, SERVICE_ID, documentJson } from '../helpers/frontend-harness.js';
+import { type BrowserSession as Session, navigate, setUpBrowserTest } from './fixture.js';
 import { checkPage, textOf } from './page-checks.js';
 
 // The public API host is "localhost": no Domain attribute, so the browser keeps the cookie for 127.0.0.1.
@@ -20,25 +13,7 @@ const RIGHT_EMAIL = 'recipient@example.com';
 const WRONG_EMAIL = 'someone.else@example.com';
 const SIGNED_DATA = 'signed.data-from-the-api';
 
-const harness = setUpFrontendTest({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API });
-let browser: Browser;
-
-let launchFailure: unknown;
-
-beforeAll(async () => {
-  try {
-    browser = await launchChromium();
-  } catch (error) {
-    // Reported by every test (below), so a missing browser fails each one instead of skipping it.
-    launchFailure = error;
-  }
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(() => {
-  if (launchFailure) throw launchFailure;
-});
+const { harness, openSession } = setUpBrowserTest({ DOCUMENT_DOWNLOAD_API_HOST_NAME: PUBLIC_API });
 
 /** The fake document API: the file needs confirmation, and only RIGHT_EMAIL authenticates. */
 function documentApi(confirmEmail: boolean) {
@@ -54,26 +29,6 @@ function documentApi(confirmEmail: boolean) {
     }
     return { status: 404, json: { error: 'no such route' } };
   };
-}
-
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  watcher: PageWatcher;
-}
-
-async function openSession(javaScriptEnabled = true): Promise<Session> {
-  const context = await browser.newContext({ javaScriptEnabled });
-  const page = await context.newPage();
-  return { context, page, watcher: new PageWatcher(page) };
-}
-
-/** Runs something that makes the page navigate, and waits for the new page to load. */
-async function navigate({ page, watcher }: Session, action: (page: Page) => Promise<unknown>): Promise<void> {
-  watcher.clear();
-  const loaded = page.waitForEvent('load');
-  await action(page);
-  await loaded;
 }
 
 function authenticateCalls(): { key: string; email_address: string }[] {

@@ -10,7 +10,7 @@ import {
 } from '../helpers/frontend-harness.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { AUTH_TOKEN, type RunningApi, SERVICE_ID, startApi, upload } from '../helpers/api-harness.js';
-import { pdf } from '../helpers/samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 const EMAIL = 'private.recipient@example.com';

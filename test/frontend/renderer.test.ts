@@ -1,5 +1,6 @@
 // The renderer reuses the macros a page imports (views.ts, reuseMacroImports): a page must render the same
 // whatever was rendered before it, and each render must show its own data, never an earlier page's.
+import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import { contactFor } from '../../src/frontend/format.js';
 import { createRenderer, loadAssetUrls } from '../../src/frontend/views.js';
@@ -12,17 +13,23 @@ const landing = (name: string, contactLink: string, continueUrl: string) =>
     continueUrl,
     cspNonce: 'nonce-one',
   });
+const confirmEmail = (fieldError?: string) =>
+  render('pages/confirm-email.njk', {
+    service: { name: 'Other service' },
+    hasErrors: fieldError !== undefined,
+    errorSummary: fieldError
+      ? { titleText: 'There is a problem', errorList: [{ text: fieldError }] }
+      : undefined,
+    fieldError,
+    cspNonce: 'nonce-two',
+  });
+/** The error message shown by the email field, as a screen reader reads it. */
+const fieldErrorOf = (html: string) => load(html)('#email_address-error').text().trim();
 
 describe('page renderer with reused macro imports', () => {
   it('renders a page the same before and after other pages used the same macros', () => {
     const first = landing('Apply for a licence', 'https://example.gov.uk/contact', '/d/a/b/download?key=k1');
-    render('pages/confirm-email.njk', {
-      service: { name: 'Other service' },
-      hasErrors: true,
-      errorSummary: { titleText: 'There is a problem', errorList: [{ text: 'Enter your email address' }] },
-      emailError: 'Enter your email address',
-      cspNonce: 'nonce-two',
-    });
+    expect(fieldErrorOf(confirmEmail('Enter your email address'))).toBe('Error: Enter your email address');
     render('errors/file-gone.njk', { service: { name: 'Other service' }, cspNonce: 'nonce-three' });
     const again = landing('Apply for a licence', 'https://example.gov.uk/contact', '/d/a/b/download?key=k1');
     expect(again).toBe(first);
@@ -38,5 +45,10 @@ describe('page renderer with reused macro imports', () => {
     expect(two).toContain('href="/d/2/2/confirm-email-address?key=second"');
     expect(two).toContain('call 0300 123 4567');
     for (const leftover of ['Service One', 'first', 'mailto:']) expect(two).not.toContain(leftover);
+
+    expect(fieldErrorOf(confirmEmail('Enter your email address'))).toBe('Error: Enter your email address');
+    const withoutError = confirmEmail();
+    expect(fieldErrorOf(withoutError)).toBe('');
+    expect(withoutError).not.toContain('govuk-error-message');
   });
 });

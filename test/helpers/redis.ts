@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from './ports.js';
+import { freePort } from '../../harness/ports.js';
 
 export interface RunningRedis {
   url: string;

@@ -6,7 +6,7 @@ import { bytesToBase64url } from '../../src/common/ids.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { SERVICE_ID, startApi, type RunningApi } from './api-harness.js';
 import type { ApiDeps } from '../../src/api/app.js';
-import { pdf } from './samples.js';
+import { pdf } from '../../harness/samples.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 /** The argon2id hash Notify's API made for test@example.com. */

@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, HAPROXY, HAPROXY_SERVER_MARGIN_SECONDS } from './cluster.js';
-import { LoadDriver, verifyAll, waitedMs, type RequestRecord } from './driver.js';
-import { projectRoot } from './processes.js';
-import { reportMarkdown, runScenario, targetOf } from './scenario.js';
+import { Cluster, HAPROXY, HAPROXY_SERVER_MARGIN_SECONDS } from '../../harness/scale/cluster.js';
+import { LoadDriver, verifyAll, waitedMs, type RequestRecord } from '../../harness/scale/driver.js';
+import { projectRoot } from '../../harness/scale/processes.js';
+import { reportMarkdown, runScenario, targetOf } from '../../harness/scale/scenario.js';
 
 const REQUEST_TIMEOUT_SECONDS = 10;
 const RATE_LIMIT = 10;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfOfSize } from '../helpers/samples.js';
+import { pdfOfSize } from '../../harness/samples.js';
 import { type RunningServer, startServer, startedWorkers } from './helpers.js';
 
 const builtEntry = fileURLToPath(new URL('../../dist/src/bin/api.js', import.meta.url));

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 
 export const fixtureEntry = fileURLToPath(new URL('./fixtures/serve.ts', import.meta.url));
 

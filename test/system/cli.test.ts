@@ -9,7 +9,7 @@ import { openStore } from '../../src/api/store/open-store.js';
 import { documentApiPaths, recipientRoutes } from '../../src/common/routes.js';
 import { type RunningSystem, startSystem } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 import { journeyPageOf } from '../helpers/journey-links.js';
 import { runCli } from '../helpers/run-cli.js';
 

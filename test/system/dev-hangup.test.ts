@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/common/project-files.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dd-hangup-'));
 let child: ChildProcess | undefined;

@@ -18,8 +18,8 @@ import { writeServicesFile } from '../../src/directory/services-file.js';
 import { type RunningSystem, startSystem } from '../../src/system.js';
 import { startRedis } from '../helpers/redis.js';
 import { PageWatcher, axeViolations, launchChromium, screenshot } from '../helpers/browser.js';
-import { freePort } from '../helpers/ports.js';
-import { startRgw } from '../helpers/rgw.js';
+import { freePort } from '../../harness/ports.js';
+import { startRgw } from '../../harness/rgw.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const SERVICE = { id: randomUUID(), name: 'Office of Test Letters', contact_link: 'letters@example.gov.uk' };
@@ -178,7 +178,7 @@ describe.each(backends)('end to end: $name', (backend) => {
       const watcher = new PageWatcher(page);
       try {
         await open(page, watcher, link, 200, 'You have a file to download', 'landing');
-        await expect(page.locator('main')).toBeDefined();
+        expect(await page.locator('main').count()).toBe(1);
         expect(await page.locator('main').textContent()).toContain(
           'Office of Test Letters sent you a file to download.',
         );

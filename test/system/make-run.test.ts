@@ -11,7 +11,7 @@ import { recipientRoutes } from '../../src/common/routes.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { EICAR } from '../helpers/clamd.js';
 import { journeyPageOf } from '../helpers/journey-links.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 
 let child: ChildProcess | undefined;
 afterAll(() => {

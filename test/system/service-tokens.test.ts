@@ -8,7 +8,7 @@ import { createLogger } from '../../src/common/logging.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';
 import { type RunningSystem, startSystem } from '../../src/system.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../harness/ports.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
 const A = {

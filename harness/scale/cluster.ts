@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createS3Store } from '../../src/api/store/s3-store.js';
 import { writeServicesFile } from '../../src/directory/services-file.js';
-import { freePort } from '../helpers/ports.js';
-import { type RunningRgw, startRgw } from '../helpers/rgw.js';
+import { freePort } from '../ports.js';
+import { type RunningRgw, startRgw } from '../rgw.js';
 import {
   Child,
   childPids,

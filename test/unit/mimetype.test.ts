@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { detectMimetype, FileTypeError, resolveMimetype } from '../../src/api/checks/mimetype.js';
-import { SAMPLES } from '../helpers/samples.js';
+import { SAMPLES } from '../../harness/samples.js';
 
 describe('mimetype detection', () => {
   it.each(Object.entries(SAMPLES))('recognises the %s sample from its content', async (_name, sample) => {

@@ -1,6 +1,6 @@
 // Real, minimal sample files of every allowed type, built here byte by byte (no fetched files).
 import { crc32, deflateSync } from 'node:zlib';
-import { samplePdf } from '../../src/dev/sample-pdf.js';
+import { samplePdf } from '../src/dev/sample-pdf.js';
 
 /** A one-page PDF saying `text`: the project's one PDF generator (src/dev/sample-pdf.ts). */
 export function pdf(text = 'Hello'): Buffer {

@@ -1,5 +1,6 @@
-// The faults of issue 11, injected one at a time while the load driver runs, each recovered before the next;
-// then what every window saw. Shared by test/scale/scale.test.ts (short) and bench/scale.ts (long).
+// The scale layout's faults (an API replica killed, a rolling restart, Redis or radosgw stopped, a frontend
+// replica hung), injected one at a time while the load driver runs, each recovered before the next; then what
+// every window saw. Shared by test/scale/scale.test.ts (short) and bench/scale.ts (long).
 import { type Cluster } from './cluster.js';
 import type { LoadDriver } from './driver.js';
 import {

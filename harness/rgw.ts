@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const run = promisify(execFile);
-const scripts = fileURLToPath(new URL('../../scripts/', import.meta.url));
+const scripts = fileURLToPath(new URL('../scripts/', import.meta.url));
 
 export interface RunningRgw {
   endpoint: string;
