@@ -5,6 +5,7 @@
 // byte of every file compared. The only retry is a browser's: a request whose connection closed before any answer
 // is sent once more, within the same deadline; every other failure a recipient would see is counted.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { documentApiPaths, recipientPath, recipientRoutes } from '../../src/common/routes.js';
 
 export interface DriverTarget {
   frontendUrl: string;
@@ -231,7 +232,7 @@ export class LoadDriver {
     let uploaded: { id: string; url: string; direct_file_url: string } | undefined;
     const answer = await this.call(
       'upload',
-      `${this.target.apiUrl}/services/${this.target.serviceId}/documents`,
+      `${this.target.apiUrl}${documentApiPaths.upload(this.target.serviceId)}`,
       {
         method: 'POST',
         headers: { authorization: `Bearer ${this.target.authToken}`, 'content-type': 'application/json' },
@@ -492,15 +493,28 @@ function withCookie(answer: Answer, cookie: string): Answer & { csrfCookie: stri
 
 function journeyLinks(recipientUrl: string): { confirm: string; download: string } {
   const url = new URL(recipientUrl);
-  const base = `${url.origin}${url.pathname}`;
-  return { confirm: `${base}/confirm-email-address${url.search}`, download: `${base}/download${url.search}` };
+  const [, , service = '', document = ''] = url.pathname.split('/');
+  const page = (pattern: string) =>
+    `${url.origin}${recipientPath(pattern, { service, document })}${url.search}`;
+  return { confirm: page(recipientRoutes.confirmEmail), download: page(recipientRoutes.download) };
+}
+
+/** The API's address for another route of the document a direct file URL names, with the same query. */
+function sameDocument(
+  directFileUrl: string,
+  path: (serviceId: string, documentId: string) => string,
+  withQuery = true,
+): string {
+  const url = new URL(directFileUrl);
+  const [serviceId = '', documentId = ''] = [
+    ...url.pathname.matchAll(/\/(?:services|documents)\/([^/.]+)/g),
+  ].map((match) => match[1]);
+  return `${url.origin}${path(serviceId, documentId)}${withQuery ? url.search : ''}`;
 }
 
 /** `…/documents/{id}[.ext]?key=` → `…/documents/{id}/check?key=`. */
 function checkUrl(directFileUrl: string): string {
-  const url = new URL(directFileUrl);
-  url.pathname = url.pathname.replace(/(\/documents\/[^/.]+)(\.[^/]*)?$/, '$1/check');
-  return url.toString();
+  return sameDocument(directFileUrl, documentApiPaths.check);
 }
 
 /** N authenticate attempts at once on one document, straight to the API: how many got through, by status. */
@@ -511,7 +525,7 @@ export async function authenticateBurst(
 ): Promise<Record<string, number>> {
   const url = new URL(doc.directFileUrl);
   const key = url.searchParams.get('key') ?? '';
-  const authenticateUrl = checkUrl(doc.directFileUrl).replace(/\/check\?.*$/, '/authenticate');
+  const authenticateUrl = sameDocument(doc.directFileUrl, documentApiPaths.authenticate, false);
   const statuses = await Promise.all(
     Array.from({ length: attempts }, async () => {
       try {
@@ -556,7 +570,7 @@ export async function verifyAll(driver: LoadDriver, parallel = 4): Promise<strin
 
 async function accessCookie(doc: StoredDocument): Promise<string | undefined> {
   const key = new URL(doc.directFileUrl).searchParams.get('key') ?? '';
-  const authenticateUrl = checkUrl(doc.directFileUrl).replace(/\/check\?.*$/, '/authenticate');
+  const authenticateUrl = sameDocument(doc.directFileUrl, documentApiPaths.authenticate, false);
   try {
     const response = await fetch(authenticateUrl, {
       method: 'POST',

@@ -7,7 +7,7 @@ import {
   axeViolations,
   axeViolationsWithoutJavaScript,
 } from '../helpers/browser.js';
-import { KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
+import { CONFIRM_PATH, KEY, LANDING_PATH, documentJson } from '../helpers/frontend-harness.js';
 import { type BrowserSession, navigate, setUpBrowserTest } from './fixture.js';
 import { checkPage, textOf } from './page-checks.js';
 
@@ -73,7 +73,7 @@ describe('unavailable files and error pages in Chromium', { timeout: BROWSER_TES
 
   it('shows "Cannot access document" after too many attempts, with a way back to the form', async () => {
     harness.documentApi.handler = documentApi(200, 429);
-    await open(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    await open(`${CONFIRM_PATH}?key=${KEY}`);
     await page.getByLabel('Email address').fill('recipient@example.com');
     await submitAndWait(() => page.getByRole('button', { name: 'Continue' }).click());
     await checkPage(page, watcher, {
@@ -93,7 +93,7 @@ describe('unavailable files and error pages in Chromium', { timeout: BROWSER_TES
 
   it('re-renders the form with a "try again" summary when the CSRF token is missing', async () => {
     harness.documentApi.handler = documentApi(200);
-    await open(`${LANDING_PATH}/confirm-email-address?key=${KEY}`);
+    await open(`${CONFIRM_PATH}?key=${KEY}`);
     await page.locator('input[name="csrf_token"]').evaluate((input) => input.remove());
     await page.getByLabel('Email address').fill('recipient@example.com');
     await submitAndWait(() => page.getByRole('button', { name: 'Continue' }).click());

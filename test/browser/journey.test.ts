@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../helpers/recording-server.js';
 import { BROWSER_TEST_TIMEOUT_MS } from '../helpers/browser.js';
-import { DOCUMENT_ID, KEY, LANDING_PATH, SERVICE_ID, documentJson } from '../helpers/frontend-harness.js';
+import {
+  CONFIRM_PATH,
+  DOCUMENT_ID,
+  DOWNLOAD_PATH,
+  KEY,
+  LANDING_PATH,
+  SERVICE_ID,
+  documentJson,
+} from '../helpers/frontend-harness.js';
 import { type BrowserSession as Session, navigate, setUpBrowserTest } from './fixture.js';
 import { checkPage, textOf } from './page-checks.js';
 
@@ -67,7 +75,7 @@ describe('the recipient journey in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS
       );
 
       await navigate(session, (p) => p.getByRole('button', { name: 'Continue' }).click());
-      expect(new URL(page.url()).pathname).toBe(`${LANDING_PATH}/confirm-email-address`);
+      expect(new URL(page.url()).pathname).toBe(CONFIRM_PATH);
       await checkPage(page, session.watcher, {
         name: 'confirm-email',
         status: 200,
@@ -120,7 +128,7 @@ describe('the recipient journey in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS
       // The right address: a cookie for the file's path, then the download page.
       await page.getByLabel('Email address').fill(`  ${RIGHT_EMAIL} `);
       await navigate(session, (p) => p.getByRole('button', { name: 'Continue' }).click());
-      expect(new URL(page.url()).pathname).toBe(`${LANDING_PATH}/download`);
+      expect(new URL(page.url()).pathname).toBe(DOWNLOAD_PATH);
       await expectDownloadPage(session, 'download-after-confirm', true);
       expect(authenticateCalls().at(-1)).toEqual({ key: KEY, email_address: RIGHT_EMAIL });
 
@@ -148,7 +156,7 @@ describe('the recipient journey in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS
         heading: 'You have a file to download',
       });
       await navigate(session, (p) => p.getByRole('button', { name: 'Continue' }).click());
-      expect(new URL(session.page.url()).pathname).toBe(`${LANDING_PATH}/download`);
+      expect(new URL(session.page.url()).pathname).toBe(DOWNLOAD_PATH);
       await expectDownloadPage(session, 'download-no-confirm', true);
       expect(authenticateCalls()).toEqual([]);
       expect(await session.context.cookies()).toEqual([]);
@@ -191,7 +199,7 @@ describe('the recipient journey in Chromium', { timeout: BROWSER_TEST_TIMEOUT_MS
 
       await page.getByLabel('Email address').fill(RIGHT_EMAIL);
       await navigate(session, (p) => p.getByRole('button', { name: 'Continue' }).click());
-      expect(new URL(page.url()).pathname).toBe(`${LANDING_PATH}/download`);
+      expect(new URL(page.url()).pathname).toBe(DOWNLOAD_PATH);
       await expectDownloadPage(session, 'nojs-download', false);
       expect(authenticateCalls().map((call) => call.email_address)).toEqual([WRONG_EMAIL, RIGHT_EMAIL]);
       const cookie = (await context.cookies()).find((c) => c.name === 'document_access_signed_data');
