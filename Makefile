@@ -5,7 +5,7 @@ SHELL := /bin/bash
 DOCKER ?= docker
 IMAGE ?= document-download-frontend
 PORT ?= 7001
-# With podman and no registry (README, "Container"): make bootstrap-with-docker DOCKER=podman \
+# With podman and no registry (docs/operations.md, "Container"): make bootstrap-with-docker DOCKER=podman \
 #   BASE=localhost/node:24.22.3-bookworm-slim, then DOCKER_RUN_ARGS=--network=host for the run targets.
 BASE ?=
 DOCKER_BUILD_ARGS ?= $(if $(BASE),--build-arg BASE=$(BASE))

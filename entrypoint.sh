@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The container's entry point (docker/Dockerfile), after the seed's:
-#   web        production frontend on $PORT: primary + workers (README, "Server runtime")
+#   web        production frontend on $PORT: primary + workers (docs/operations.md, "The process runtime")
 #   web-local  development frontend on $PORT: reloads on change, debug logs
 #   api        production document API on $PORT: primary + workers, as web
 #   api-local  development document API on $PORT: reloads on change, debug logs

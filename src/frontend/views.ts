@@ -1,6 +1,6 @@
 // The page shell: GOV.UK's template rendered once with slots, every page a body fragment filling them.
 // Adding a page? Read src/frontend/views/README.md: a page template names its title with a top-level
-// `{% set pageTitle = "…" %}` and never uses `{% extends %}` (test/frontend/page-templates.test.ts checks).
+// `{% set pageTitle = "…" %}` and never uses `{% extends %}` (test/unit/page-templates.test.ts checks).
 import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
 import { paths } from '../common/project-files.js';

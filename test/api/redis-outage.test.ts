@@ -1,7 +1,7 @@
 // A Redis outage (a real redis-server killed and started again mid-test): authenticate fails closed and
 // uploads go on, both at once rather than after ioredis' reconnection attempts, and both recover by themselves.
 // The status routes stay 200 throughout: they are liveness checks, so a load balancer keeps every replica (they all
-// share the one Redis) in rotation (README, "Running at scale").
+// share the one Redis) in rotation (docs/scale.md).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH_TOKEN, SERVICE_ID, startApi, uploadBody, type RunningApi } from '../helpers/api-harness.js';

@@ -1,6 +1,6 @@
 // Storage that is down (nothing listening) or failing (5xx) is an outage: the API answers 503 JSON, not 500, on
 // the check, the download and the upload. Its status routes stay 200 meanwhile: they are liveness checks, so a load
-// balancer keeps every replica (they all share the one S3) in rotation (README, "Running at scale").
+// balancer keeps every replica (they all share the one S3) in rotation (docs/scale.md).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
