@@ -9,12 +9,14 @@
  * reads the memory again. Prints one Markdown table row per run and the medians; writes nothing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { paths } from '../src/common/project-files.js';
+import { freePort } from '../harness/ports.js';
+import { pdfOfSize } from '../harness/samples.js';
+import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -27,42 +29,13 @@ const TOKEN = 'bench-token';
 const SERVICE = '00000000-1111-2222-3333-444444444444';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function childrenOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number),
-  );
-}
-
 interface Resident {
   rss: number;
   private: number;
 }
 
 function residentOf(pid: number): Resident {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
-  return { rss: kb('Rss') * 1024, private: (kb('Private_Clean') + kb('Private_Dirty')) * 1024 };
-}
-
-/** A PDF of about `bytes`: a minimal valid one, padded with a comment. */
-function pdfOfSize(bytes: number): Buffer {
-  const head = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%');
-  const tail = Buffer.from('\n%%EOF\n');
-  return Buffer.concat([head, Buffer.alloc(Math.max(0, bytes - head.length - tail.length), 0x41), tail]);
+  return { rss: rssBytes(pid), private: privateBytes(pid) };
 }
 
 interface Run {

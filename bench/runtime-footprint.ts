@@ -19,7 +19,7 @@
  * unless --no-write.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,6 +31,7 @@ import { pdfOfSize } from '../harness/samples.js';
 import { freePort } from '../harness/ports.js';
 import { startChild, stopProcess } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
+import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
 const { values: options } = parseArgs({
@@ -58,40 +59,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 });
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
-
-function rssBytes(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Pages this process alone holds (USS): what one more worker costs; RSS also counts pages shared with others. */
-function privateBytes(pid: number): number {
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
-    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Where a process's resident memory is, from /proc/PID/smaps: the node binary's own pages (code, V8's
