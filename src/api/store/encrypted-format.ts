@@ -323,7 +323,10 @@ function openChunk(keys: Keys, authenticated: Buffer, index: number, final: bool
   const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce(index));
   decipher.setAAD(chunkAad(authenticated, final));
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  // GCM's final() returns no bytes: it only checks the tag (throws when the chunk was altered).
+  decipher.final();
+  return plain;
 }
 
 /** Plaintext bytes first..last (inclusive) of an opened data file, decrypted chunk by chunk as the consumer reads. */
@@ -378,7 +381,8 @@ export function decryptingStream(
           );
         }
         index = lastInBatch + 1;
-        this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+        // Each chunk's plaintext as it is: concatenating them would copy every byte once more.
+        for (const piece of out) this.push(piece);
       } catch (error) {
         this.destroy(error as Error);
       }
