@@ -188,6 +188,36 @@ describe('scans up to the streamed-upload limit', { timeout: 180_000 }, () => {
   });
 });
 
+describe('a slow but steady upload', { timeout: 60_000 }, () => {
+  it('is scanned even when it takes longer than CLAMD_TIMEOUT_SECONDS: only a clamd that makes no progress is', async () => {
+    const patient = await startAntivirusService(clamd.socketSetting, { CLAMD_TIMEOUT_SECONDS: '1' });
+    try {
+      async function* trickle(): AsyncGenerator<Buffer> {
+        yield multipartHead();
+        // Ten 64 KiB pieces 300 ms apart: three seconds in all, never a second without a byte.
+        for (let piece = 0; piece < 10; piece += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          yield Buffer.alloc(64 * 1024, 't');
+        }
+        yield MULTIPART_TAIL;
+      }
+      const started = Date.now();
+      const response = await request(`${patient.url}/scan`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${ANTIVIRUS_KEY}`, 'Content-Type': MULTIPART_TYPE },
+        body: Readable.from(trickle()),
+      });
+      expect({ status: response.statusCode, body: await response.body.json() }).toEqual({
+        status: 200,
+        body: { ok: true },
+      });
+      expect(Date.now() - started).toBeGreaterThan(2500);
+    } finally {
+      await patient.close();
+    }
+  });
+});
+
 describe("clamd's own limits (AlertExceedsMax)", { timeout: 120_000 }, () => {
   it('reports an archive that unpacks to more than clamd will scan as a virus instead of clean', async () => {
     // clamd for a 1 MiB limit: it scans at most 4 MiB per stream, counting what it unpacks.
