@@ -247,7 +247,7 @@ describe('the OpenAPI description', () => {
         'POST',
         answer(400, { error: "Unsupported file type '.xyz'. Supported types are: '.pdf'" }),
       ),
-    ).toHaveLength(3);
+    ).toHaveLength(4);
     expect(departures(FILE_CHECK, 'POST', answer(200, { mimetype: 'application/zip' }))).toHaveLength(1);
   });
 
