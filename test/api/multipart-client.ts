@@ -3,6 +3,8 @@
 import { request as httpRequest } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { request as undiciRequest } from 'undici';
 import { AUTH_TOKEN, SERVICE_ID, type RunningApi } from '../helpers/api-harness.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
@@ -133,4 +135,66 @@ export function sendMultipart(
 export async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true, recursive: true }).catch(() => []);
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+export interface GeneratedFile {
+  size: number;
+  /** Bytes written over the generated filler at `at`. */
+  insert?: { at: number; bytes: Buffer };
+  /** Awaited before the piece that starts at `offset` is sent (to stop a dependency part-way, say). */
+  beforePiece?: (offset: number) => Promise<void>;
+  fields?: Record<string, string>;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The bytes of a generated text file of `size` bytes (lines of letters, one reused 1 MiB block) with `insert`
+ * spliced in, piece by piece.
+ */
+export async function* generatedFile(file: GeneratedFile): AsyncGenerator<Buffer> {
+  const block = Buffer.alloc(MIB, 'abcdefghijklmnopqrstuvwxyz0123456789 the quick brown fox\n');
+  for (let start = 0; start < file.size; start += MIB) {
+    await file.beforePiece?.(start);
+    const end = Math.min(start + MIB, file.size);
+    const { insert } = file;
+    if (insert && insert.at < end && insert.at + insert.bytes.length > start) {
+      const piece = Buffer.from(block.subarray(0, end - start));
+      const from = Math.max(0, start - insert.at);
+      insert.bytes.copy(
+        piece,
+        Math.max(0, insert.at - start),
+        from,
+        from + (end - Math.max(start, insert.at)),
+      );
+      yield piece;
+    } else {
+      yield block.subarray(0, end - start);
+    }
+  }
+}
+
+/** Streams a generated file as a multipart upload (chunked), fields first; resolves with the answer. */
+export async function sendGenerated(
+  api: RunningApi,
+  file: GeneratedFile,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field in tests
+): Promise<{ status: number; body: any }> {
+  async function* body(): AsyncGenerator<Buffer> {
+    for (const [name, value] of Object.entries(file.fields ?? {})) yield fieldPart(name, value);
+    yield fileHead('generated.txt');
+    yield* generatedFile(file);
+    yield Buffer.from('\r\n');
+    yield CLOSE;
+  }
+  const response = await undiciRequest(`${api.url}${documentApiPaths.upload(SERVICE_ID)}`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${AUTH_TOKEN}`,
+      'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+    },
+    body: Readable.from(body()),
+  });
+  const text = await response.body.text();
+  return { status: response.statusCode, body: JSON.parse(text) };
 }
