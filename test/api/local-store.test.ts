@@ -179,6 +179,84 @@ describe('local encrypted store', () => {
     await rm(v1Root, { recursive: true, force: true });
   });
 
+  it('reads documents whose size is in the data header (data version 1, written before streamed writes)', async () => {
+    const sizedRoot = await mkdtemp(join(tmpdir(), 'dd-local-sized-'));
+    await cp(join(import.meta.dirname, 'fixtures', 'local-store-sized'), sizedRoot, { recursive: true });
+    const store = new LocalDocumentStore({ root: sizedRoot });
+    const documentId = '5b0e2c6a-8f3d-4a1e-9c7b-2d4f6a8b0c1e';
+    const key = Buffer.from('yG3n0o2cV9u5kq7mPz1rT4wXbE8sA6dLhJfQ2iN0tOc', 'base64url');
+    const content = Buffer.alloc(200_000);
+    for (let i = 0; i < content.length; i++) content[i] = (i * 7 + (i >> 8)) & 0xff;
+    expect(await store.getMetadata(SID, documentId, key)).toEqual({
+      mimetype: 'application/pdf',
+      size: 200_000,
+      filename: 'Sized – v1 data.pdf',
+      createdAt: new Date('2026-11-25T10:00:00Z'),
+      retentionPeriod: '78 weeks',
+      blocked: false,
+    });
+    expect((await readAll((await store.open(SID, documentId, key)).body)).equals(content)).toBe(true);
+    const range = await store.open(SID, documentId, key, { start: 65_000, end: 140_000 });
+    expect((await readAll(range.body)).equals(content.subarray(65_000, 140_001))).toBe(true);
+    await expect(store.getMetadata(SID, documentId, randomBytes(32))).rejects.toThrow(DocumentNotFoundError);
+    await rm(sizedRoot, { recursive: true, force: true });
+  });
+
+  it('streams a staged write to disk: sealed with the size and language under the key, header version 2', async () => {
+    const store = new LocalDocumentStore({ root, chunkBytes: 1000 });
+    const documentId = randomUUID();
+    const key = randomBytes(32);
+    const content = randomBytes(10_500);
+    const staged = await store.stage({ serviceId: SID, documentId, key });
+    for (let at = 0; at < content.length; at += 777) await staged.write(content.subarray(at, at + 777));
+    // Nothing in the service's folder before the commit; the temporary file names its writer.
+    const staging = await readdir(join(root, '.staging'));
+    expect(
+      staging.some((name) => name.startsWith(`${SID}.${documentId}.`) && name.endsWith('.data.tmp')),
+    ).toBe(true);
+    await expect(readFile(join(root, SID, `${documentId}.meta`))).rejects.toThrow();
+    await staged.commit({
+      mimetype: 'text/plain',
+      createdAt: new Date(),
+      retentionPeriod: '1 weeks',
+      language: 'cy',
+    });
+    const data = await readFile(join(root, SID, `${documentId}.data`));
+    expect(data.readUInt8(4)).toBe(2);
+    expect(data.readBigUInt64BE(12)).toBe(0n);
+    expect(data.length).toBe(84 + content.length + 11 * 16);
+    const meta = await readFile(join(root, SID, `${documentId}.meta`), 'utf8');
+    expect(meta).not.toContain('cy');
+    expect(await store.getMetadata(SID, documentId, key)).toMatchObject({ size: 10_500, language: 'cy' });
+    expect((await readAll((await store.open(SID, documentId, key)).body)).equals(content)).toBe(true);
+    expect((await readdir(join(root, '.staging'))).filter((name) => name.includes(documentId))).toEqual([]);
+  });
+
+  it('removes temporary files of dead writers when it opens, and keeps those of live ones', async () => {
+    const cleanRoot = await mkdtemp(join(tmpdir(), 'dd-clean-'));
+    const live = new LocalDocumentStore({ root: cleanRoot });
+    const staged = await live.stage({ serviceId: SID, documentId: randomUUID(), key: randomBytes(32) });
+    await staged.write(Buffer.from('still being written'));
+    const staging = join(cleanRoot, '.staging');
+    const [liveFile] = await readdir(staging);
+    const host = (liveFile as string).split('.')[2]?.split('-')[0] as string;
+    // A writer on this host that no longer runs, one whose id was reused by a later process, one on another host
+    // (checked by age: recent, then old), and a name nobody wrote.
+    const dead = `${SID}.${randomUUID()}.${host}-999999999-12345.aa.data.tmp`;
+    const reused = `${SID}.${randomUUID()}.${host}-${process.pid}-1.bb.data.tmp`;
+    const otherHostRecent = `${SID}.${randomUUID()}.ffffffff-1-1.cc.data.tmp`;
+    const otherHostOld = `${SID}.${randomUUID()}.ffffffff-1-1.dd.meta.tmp`;
+    for (const name of [dead, reused, otherHostRecent, otherHostOld])
+      await writeFile(join(staging, name), 'x');
+    const longAgo = new Date(Date.now() - 25 * 3600_000);
+    await utimes(join(staging, otherHostOld), longAgo, longAgo);
+    await LocalDocumentStore.open({ root: cleanRoot });
+    expect((await readdir(staging)).sort()).toEqual([liveFile, otherHostRecent].sort());
+    await staged.abort();
+    expect((await readdir(staging)).sort()).toEqual([otherHostRecent]);
+    await rm(cleanRoot, { recursive: true, force: true });
+  });
+
   it('serves byte ranges, decrypting only what is asked', async () => {
     const store = new LocalDocumentStore({ root, chunkBytes: 1000 });
     const content = randomBytes(5500);
@@ -236,8 +314,11 @@ describe('local encrypted store', () => {
     await writeFile(path, flipped);
     await expect(readAll((await store.open(SID, documentId, key)).body)).rejects.toThrow();
 
-    await writeFile(path, original.subarray(0, original.length - 100)); // truncated
-    await expect(readAll((await store.open(SID, documentId, key)).body)).rejects.toThrow();
+    // Truncated, or extended: the length no longer matches the size sealed in the metadata.
+    await writeFile(path, original.subarray(0, original.length - 100));
+    await expect(store.open(SID, documentId, key)).rejects.toThrow(DocumentNotFoundError);
+    await writeFile(path, Buffer.concat([original, Buffer.alloc(16)]));
+    await expect(store.open(SID, documentId, key)).rejects.toThrow(DocumentNotFoundError);
 
     const header = Buffer.from(original);
     header.writeBigUInt64BE(10n, 12); // claims a shorter file
@@ -269,9 +350,8 @@ describe('local encrypted store', () => {
     await rm(purgeRoot, { recursive: true, force: true });
   });
 
-  it('leaves no partial document readable when killed with SIGKILL mid-write', async () => {
+  it('leaves no partial document readable, and no temporary file after reopening, when killed with SIGKILL mid-write', async () => {
     const killRoot = await mkdtemp(join(tmpdir(), 'dd-kill-'));
-    const store = new LocalDocumentStore({ root: killRoot });
     const started = new Map<string, string>();
     const done = new Set<string>();
     // Killed while a document's data is written but not yet renamed, then after the data rename but before
@@ -281,6 +361,8 @@ describe('local encrypted store', () => {
       { pauseAt: 'meta', killOn: 'rename-meta', delayMs: 0 },
       { pauseAt: 'none', killOn: 'start', delayMs: 3 },
     ];
+    // What each killed writer left on disk, before the next one starts (and clears it up).
+    const leftovers: Array<{ staging: string[]; orphans: string[] }> = [];
     for (const { pauseAt, killOn, delayMs } of rounds) {
       const child = spawn(
         process.execPath,
@@ -309,12 +391,33 @@ describe('local encrypted store', () => {
         }
       });
       await new Promise((resolve) => child.once('exit', resolve));
+      const names = await readdir(join(killRoot, SERVICE)).catch(() => [] as string[]);
+      leftovers.push({
+        staging: await readdir(join(killRoot, '.staging')).catch(() => [] as string[]),
+        orphans: names.filter(
+          (name) => name.endsWith('.data') && !names.includes(`${name.slice(0, -5)}.meta`),
+        ),
+      });
     }
+    // The pauses guarantee partial files were on disk at the kills: temporary data and metadata, then a data file
+    // renamed into place whose metadata never followed.
+    expect(leftovers[0]?.staging.some((name) => name.endsWith('.data.tmp'))).toBe(true);
+    expect(leftovers[1]?.orphans.length).toBe(1);
+    expect(leftovers[1]?.staging.some((name) => name.endsWith('.meta.tmp'))).toBe(true);
+
+    const reopened = await LocalDocumentStore.open({ root: killRoot });
+    expect(await readdir(join(killRoot, '.staging'))).toEqual([]);
+    const left = await readdir(join(killRoot, SERVICE));
+    const data = left.filter((name) => name.endsWith('.data')).sort();
+    expect(data.map((name) => `${name.slice(0, -5)}.meta`)).toEqual(
+      left.filter((name) => name.endsWith('.meta')).sort(),
+    );
+    expect(left.length).toBe(data.length * 2);
     let readable = 0;
     let unreadable = 0;
     for (const [documentId, seed] of started) {
       try {
-        const opened = await store.open(SERVICE, documentId, keyFor(seed));
+        const opened = await reopened.open(SERVICE, documentId, keyFor(seed));
         const body = await readAll(opened.body);
         expect(body.length).toBe(SIZE);
         expect(body.equals(contentFor(seed, SIZE))).toBe(true);
@@ -325,12 +428,6 @@ describe('local encrypted store', () => {
         unreadable++;
       }
     }
-    // The pauses guarantee partial files were on disk at the kills: a temp data file, then an orphan data file.
-    const left = await readdir(join(killRoot, SERVICE));
-    expect(left.some((name) => name.endsWith('.data.tmp'))).toBe(true);
-    expect(left.filter((name) => name.endsWith('.data')).length).toBeGreaterThan(
-      left.filter((name) => name.endsWith('.meta')).length,
-    );
     expect(readable).toBeGreaterThanOrEqual(6);
     expect(unreadable).toBeGreaterThanOrEqual(2);
     await rm(killRoot, { recursive: true, force: true });

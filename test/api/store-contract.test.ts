@@ -1,11 +1,15 @@
 // Every document store through the same contract (test/helpers/store-contract.ts): the local encrypted store,
 // and the S3 store on a real radosgw. A new store is one more `describeStoreContract` here.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { createS3Store } from '../../src/api/store/s3-store.js';
@@ -13,8 +17,10 @@ import { startRgw, type RunningRgw } from '../../harness/rgw.js';
 import { describeStoreContract } from '../helpers/store-contract.js';
 
 describeStoreContract('local encrypted files', {
+  multiPartBytes: 3 * 1024 * 1024 + 12_345,
   async open() {
     const root = await mkdtemp(join(tmpdir(), 'dd-contract-'));
+    const frozenNames = new Set<string>();
     return {
       store: new LocalDocumentStore({ root }),
       // A writer frozen for good just before its commit point (the metadata's rename), as a killed process
@@ -24,12 +30,22 @@ describeStoreContract('local encrypted files', {
         const reachedCommit = new Promise<void>((resolve) => (frozen = resolve));
         const writer = new LocalDocumentStore({
           root,
-          beforeRename: (step) =>
-            step === 'meta' ? (frozen(), new Promise<void>(() => {})) : Promise.resolve(),
+          beforeRename: async (step) => {
+            if (step !== 'meta') return;
+            for (const name of await readdir(join(root, '.staging'))) frozenNames.add(name);
+            frozen();
+            await new Promise<void>(() => {});
+          },
         });
         void writer.put(document);
         await reachedCommit;
       },
+      // The temporary files of this store's own writes (a frozen writer above is still alive, and keeps its own).
+      stagedLeftovers: async () =>
+        (await readdir(join(root, '.staging')).catch(() => [] as string[])).filter(
+          (name) => !frozenNames.has(name),
+        ).length,
+      sabotageStagedWrites: () => rm(join(root, '.staging'), { recursive: true, force: true }),
       close: () => rm(root, { recursive: true, force: true }),
     };
   },
@@ -44,6 +60,7 @@ describeStoreContract('S3 with SSE-C on radosgw', {
     await rgw?.stop();
   },
   startTimeoutMs: 240_000,
+  multiPartBytes: 12 * 1024 * 1024 + 12_345,
   async open() {
     const store = createS3Store({
       bucket: `contract-${randomUUID()}`,
@@ -72,6 +89,24 @@ describeStoreContract('S3 with SSE-C on radosgw', {
         );
         await expect(sent).rejects.toThrow();
         body.destroy();
+      },
+      stagedLeftovers: async () =>
+        (await store.client.send(new ListMultipartUploadsCommand({ Bucket: store.bucket }))).Uploads
+          ?.length ?? 0,
+      // Every open multipart upload aborted behind the store's back: its next part or its completion fails.
+      async sabotageStagedWrites() {
+        const { Uploads = [] } = await store.client.send(
+          new ListMultipartUploadsCommand({ Bucket: store.bucket }),
+        );
+        for (const upload of Uploads) {
+          await store.client.send(
+            new AbortMultipartUploadCommand({
+              Bucket: store.bucket,
+              Key: upload.Key,
+              UploadId: upload.UploadId,
+            }),
+          );
+        }
       },
       close: async () => store.close(),
     };

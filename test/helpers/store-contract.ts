@@ -1,7 +1,7 @@
 // What every document store promises (src/api/store/document-store.ts), as one suite any store runs through
 // `describeStoreContract`. A new store adds one `describeStoreContract(...)` call in
 // test/api/store-contract.test.ts; what only one store does stays in that store's own test file.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableUntil } from '../../src/api/expiry.js';
@@ -18,6 +18,10 @@ export interface StoreUnderTest {
    * connection cut): whatever that store can have half-written.
    */
   interruptPut(document: NewDocument): Promise<void>;
+  /** Staged writes the store still holds somewhere (temporary files, open multipart uploads). */
+  stagedLeftovers(): Promise<number>;
+  /** Makes every staged write in progress fail at its next step (what storage failing under it looks like). */
+  sabotageStagedWrites(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,6 +33,19 @@ export interface StoreContractSetup {
   open(): Promise<StoreUnderTest>;
   /** For stores behind a server: room for `start`. */
   startTimeoutMs?: number;
+  /** Bytes that make a staged write span several of the store's units (chunks, multipart parts). */
+  multiPartBytes: number;
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes `content` to a staged document in pieces of `piece` bytes. */
+async function writeInPieces(
+  staged: { write(chunk: Buffer): Promise<void> },
+  content: Buffer,
+  piece = 256 * 1024,
+) {
+  for (let at = 0; at < content.length; at += piece) await staged.write(content.subarray(at, at + piece));
 }
 
 // A hash the way Notify writes it (argon2id, its parameters, for test@example.com).
@@ -231,6 +248,133 @@ export function describeStoreContract(name: string, setup: StoreContractSetup): 
       }
       expect(await purging.purgeExpired(now)).toBe(0);
     });
+
+    it('stages a multi-part document: invisible (even to purge) until commit, then byte-identical with its metadata', async () => {
+      const under = await openStore();
+      const staging = under.store;
+      const doc = newDocument({ content: randomBytes(setup.multiPartBytes) });
+      const metadata = { ...doc.metadata, filename: 'Adroddiad – ☃.pdf', language: 'cy' as const };
+      const staged = await staging.stage({
+        serviceId: doc.serviceId,
+        documentId: doc.documentId,
+        key: doc.key,
+      });
+      await writeInPieces(staged, doc.content, 100_000);
+      await notFound(staging.getMetadata(doc.serviceId, doc.documentId, doc.key));
+      await notFound(staging.open(doc.serviceId, doc.documentId, doc.key));
+      expect(await staging.purgeExpired(new Date('2100-01-01T00:00:00Z'))).toBe(0);
+      await staged.commit(metadata);
+      expect(await staging.getMetadata(doc.serviceId, doc.documentId, doc.key)).toEqual({
+        mimetype: 'application/pdf',
+        size: doc.content.length,
+        filename: 'Adroddiad – ☃.pdf',
+        language: 'cy',
+        createdAt: doc.metadata.createdAt,
+        retentionPeriod: '26 weeks',
+        blocked: false,
+      });
+      const body = await readAll((await staging.open(doc.serviceId, doc.documentId, doc.key)).body);
+      expect(sha256(body)).toBe(sha256(doc.content));
+      // A range from the middle, across the store's units, as a resumed download asks.
+      const start = Math.floor(doc.content.length / 2) - 1000;
+      const end = start + 3 * 1024 * 1024;
+      const range = await staging.open(doc.serviceId, doc.documentId, doc.key, { start, end });
+      expect(range.metadata.size).toBe(doc.content.length);
+      expect(sha256(await readAll(range.body))).toBe(sha256(doc.content.subarray(start, end + 1)));
+      await notFound(staging.open(doc.serviceId, doc.documentId, randomBytes(32)));
+      expect(await under.stagedLeftovers()).toBe(0);
+    }, 120_000);
+
+    it('stages small and empty documents, with the metadata given at the start or only at commit', async () => {
+      for (const content of [Buffer.alloc(0), PDF]) {
+        const doc = newDocument({ content }, { language: 'en', hashedRecipientEmail: NOTIFY_EMAIL_HASH });
+        const staged = await store.stage({
+          serviceId: doc.serviceId,
+          documentId: doc.documentId,
+          key: doc.key,
+          metadataHint: { mimetype: 'application/pdf' },
+        });
+        await staged.write(content);
+        await staged.commit(doc.metadata);
+        const document = await store.open(doc.serviceId, doc.documentId, doc.key);
+        expect(document.metadata).toMatchObject({
+          size: content.length,
+          language: 'en',
+          hashedRecipientEmail: NOTIFY_EMAIL_HASH,
+        });
+        expect((await readAll(document.body)).equals(content)).toBe(true);
+      }
+    });
+
+    it('keeps the committed metadata when it differs from the hint given at the start', async () => {
+      const doc = newDocument({ content: randomBytes(setup.multiPartBytes) });
+      const staged = await store.stage({
+        serviceId: doc.serviceId,
+        documentId: doc.documentId,
+        key: doc.key,
+        metadataHint: { mimetype: 'application/octet-stream', retentionPeriod: '1 weeks' },
+      });
+      await writeInPieces(staged, doc.content);
+      await staged.commit({
+        ...doc.metadata,
+        mimetype: 'text/csv',
+        filename: 'late.csv',
+        retentionPeriod: '3 weeks',
+      });
+      expect(await store.getMetadata(doc.serviceId, doc.documentId, doc.key)).toMatchObject({
+        mimetype: 'text/csv',
+        filename: 'late.csv',
+        retentionPeriod: '3 weeks',
+        size: doc.content.length,
+      });
+    }, 120_000);
+
+    it('keeps the language of a put, and reads documents without one as English (absent)', async () => {
+      const welsh = newDocument({}, { language: 'cy' });
+      const plain = newDocument();
+      await store.put(welsh);
+      await store.put(plain);
+      expect((await store.getMetadata(welsh.serviceId, welsh.documentId, welsh.key)).language).toBe('cy');
+      expect(await store.getMetadata(plain.serviceId, plain.documentId, plain.key)).not.toHaveProperty(
+        'language',
+      );
+    });
+
+    it('leaves nothing after an abort, or after a staged write whose storage failed', async () => {
+      const under = await openStore();
+      const staging = under.store;
+      const aborted = newDocument({ content: randomBytes(setup.multiPartBytes) });
+      const staged = await staging.stage({
+        serviceId: aborted.serviceId,
+        documentId: aborted.documentId,
+        key: aborted.key,
+      });
+      await writeInPieces(staged, aborted.content.subarray(0, aborted.content.length - 1000));
+      await staged.abort();
+      await staged.abort();
+      await expect(staged.write(Buffer.from('more'))).rejects.toThrow();
+      await expect(staged.commit(aborted.metadata)).rejects.toThrow();
+      await notFound(staging.getMetadata(aborted.serviceId, aborted.documentId, aborted.key));
+      expect(await under.stagedLeftovers()).toBe(0);
+
+      const failing = newDocument({ content: randomBytes(setup.multiPartBytes) });
+      const doomed = await staging.stage({
+        serviceId: failing.serviceId,
+        documentId: failing.documentId,
+        key: failing.key,
+      });
+      await writeInPieces(doomed, failing.content);
+      await under.sabotageStagedWrites();
+      await expect(doomed.commit(failing.metadata)).rejects.toThrow();
+      await doomed.abort();
+      await notFound(staging.getMetadata(failing.serviceId, failing.documentId, failing.key));
+      expect(await under.stagedLeftovers()).toBe(0);
+      // The store still works after it.
+      await staging.put(failing);
+      expect((await staging.getMetadata(failing.serviceId, failing.documentId, failing.key)).size).toBe(
+        failing.content.length,
+      );
+    }, 120_000);
 
     it('never shows a write that died part-way, and a later put of the same document works', async () => {
       const doc = newDocument({ content: randomBytes(300_000) });

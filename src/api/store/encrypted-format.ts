@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { DocumentMetadata, NewDocument } from './document-store.js';
+import type { DocumentLanguage, DocumentMetadata, NewDocumentMetadata } from './document-store.js';
 
 /*
  * The local store's on-disk format, for one document: a data file and a metadata file.
@@ -10,14 +10,19 @@ import type { DocumentMetadata, NewDocument } from './document-store.js';
  * Header (84 bytes): "DDLS" | version u8 | 3 reserved | chunk size u32 | plaintext size u64 | salt[32] | MAC[32].
  * From the link key, HKDF-SHA256 (salt, info naming the document) derives an encryption key and a MAC key. The
  * header MAC (HMAC-SHA256 over the first 52 bytes) proves the key at open time, so a wrong key is reported
- * exactly like a missing document. Chunk i (64 KiB of plaintext, the last one shorter) is sealed with nonce
- * 0^4 || u64(i) and additional data header[0..52) || final-flag, so chunks cannot be reordered, dropped,
- * truncated or moved to another document. Reads decrypt one chunk at a time (constant memory) and a byte range
- * only touches the chunks it covers.
+ * exactly like a missing document. Chunk i (`chunk size` bytes of plaintext, the last one shorter) is sealed with
+ * nonce 0^4 || u64(i) and additional data header[0..52) || final-flag, so chunks cannot be reordered, dropped,
+ * truncated or moved to another document. Reads decrypt one batch of chunks at a time (constant memory) and a byte
+ * range only touches the chunks it covers.
+ *
+ * Data version 2 (written now, by a streamed write that does not know the size before the last byte): the size
+ * field is zero and the plaintext size is in the sealed metadata, written at commit and authenticated with the
+ * header's bytes; the data file's length must match it exactly, and the final-chunk flag stops truncation at a
+ * chunk boundary. Data version 1 (written before) has the size in the authenticated header; it is still read.
  *
  * Metadata file: JSON; in the clear only what purge and block need without the key (mimetype, size,
- * created-at, retention period, blocked); the filename and the recipient's email hash sealed under the
- * document's key (`sealed`), like the content.
+ * created-at, retention period, blocked); the filename, the recipient's email hash, the language and (data
+ * version 2) the size sealed under the document's key (`sealed`), like the content.
  * Version 2 (written now): `sealed` is base64url(nonce[12] || AES-256-GCM(JSON, padded to at least 768 bytes)
  * || tag[16]) under a third key from the same HKDF, with the data header's authenticated bytes as additional
  * data, so it opens only with the link key and only beside its own data file. Version 1 (written before) held
@@ -25,13 +30,15 @@ import type { DocumentMetadata, NewDocument } from './document-store.js';
  */
 
 const MAGIC = Buffer.from('DDLS');
-const VERSION = 1;
+/** Data versions: 1 has the plaintext size in the header; 2 (streamed) has it in the sealed metadata. */
+const SIZED_VERSION = 1;
+const STREAMED_VERSION = 2;
 const SALT_BYTES = 32;
 const MAC_BYTES = 32;
 const AUTHENTICATED_HEADER_BYTES = 4 + 1 + 3 + 4 + 8 + SALT_BYTES; // 52
 export const HEADER_BYTES = AUTHENTICATED_HEADER_BYTES + MAC_BYTES; // 84
 const TAG_BYTES = 16;
-export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 // Sealed metadata is padded to at least this (a 100-character filename and an email hash fit), then to multiples
 // of SEALED_PADDING, so its length says neither whether there is an email hash nor how long the filename is.
@@ -51,6 +58,9 @@ export interface ClearMetadata {
 interface SealedFields {
   filename?: string;
   hashedRecipientEmail?: string;
+  language?: DocumentLanguage;
+  /** Plaintext size (data version 2). */
+  size?: number;
 }
 
 /** The metadata file's JSON. */
@@ -70,76 +80,128 @@ export interface Keys {
   metadata: Buffer;
 }
 
-/** A document sealed under its key: the data file's parts, and the metadata file's JSON. */
-export function sealDocument(
-  document: NewDocument,
-  chunkBytes: number,
-): { data: Buffer[]; metadata: StoredMetadata } {
-  const { serviceId, documentId, key, content, metadata } = document;
-  const salt = randomBytes(SALT_BYTES);
-  const header = Buffer.alloc(HEADER_BYTES);
-  MAGIC.copy(header, 0);
-  header.writeUInt8(VERSION, 4);
-  header.writeUInt32BE(chunkBytes, 8);
-  header.writeBigUInt64BE(BigInt(content.length), 12);
-  salt.copy(header, 20);
-  const keys = deriveKeys(key, salt, serviceId, documentId);
-  const authenticated = header.subarray(0, AUTHENTICATED_HEADER_BYTES);
-  headerMac(keys, authenticated).copy(header, AUTHENTICATED_HEADER_BYTES);
+/**
+ * Seals a document whose plaintext arrives in pieces of any size (data version 2): the header first, then each
+ * chunk once the next byte shows it is not the last, then the final chunk and the metadata at the end. Holds at
+ * most one chunk of plaintext (references to the pieces given, not copies).
+ */
+export class StreamSealer {
+  /** The data file's first HEADER_BYTES. */
+  readonly header: Buffer;
+  private readonly keys: Keys;
+  private readonly authenticated: Buffer;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private index = 0;
+  private sealedBytes = 0;
 
-  const data: Buffer[] = [header];
-  const chunks = chunkCount(content.length, chunkBytes);
-  for (let index = 0; index < chunks; index++) {
-    const plain = content.subarray(index * chunkBytes, (index + 1) * chunkBytes);
-    data.push(sealChunk(keys, authenticated, index, index === chunks - 1, plain));
+  constructor(
+    key: Buffer,
+    serviceId: string,
+    documentId: string,
+    private readonly chunkBytes: number,
+  ) {
+    if (key.length !== 32) throw new Error('local store: the document key must be 32 bytes');
+    const salt = randomBytes(SALT_BYTES);
+    this.header = Buffer.alloc(HEADER_BYTES);
+    MAGIC.copy(this.header, 0);
+    this.header.writeUInt8(STREAMED_VERSION, 4);
+    this.header.writeUInt32BE(chunkBytes, 8);
+    salt.copy(this.header, 20);
+    this.keys = deriveKeys(key, salt, serviceId, documentId);
+    this.authenticated = this.header.subarray(0, AUTHENTICATED_HEADER_BYTES);
+    headerMac(this.keys, this.authenticated).copy(this.header, AUTHENTICATED_HEADER_BYTES);
   }
 
-  const sealedFields: SealedFields = {
-    ...(metadata.filename !== undefined ? { filename: metadata.filename } : {}),
-    ...(metadata.hashedRecipientEmail !== undefined
-      ? { hashedRecipientEmail: metadata.hashedRecipientEmail }
-      : {}),
-  };
-  return {
-    data,
-    metadata: {
+  /** Plaintext bytes taken so far. */
+  get size(): number {
+    return this.sealedBytes + this.pendingBytes;
+  }
+
+  /** Takes plaintext; returns the sealed bytes now ready to append to the data file (often none). */
+  push(plain: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let rest = plain;
+    while (rest.length > 0) {
+      if (this.pendingBytes === this.chunkBytes) this.sealPending(false, out);
+      const take = Math.min(rest.length, this.chunkBytes - this.pendingBytes);
+      this.pending.push(take === rest.length ? rest : rest.subarray(0, take));
+      this.pendingBytes += take;
+      rest = rest.subarray(take);
+    }
+    return out;
+  }
+
+  /** The final chunk (possibly empty, for an empty document). */
+  finish(): Buffer[] {
+    const out: Buffer[] = [];
+    this.sealPending(true, out);
+    return out;
+  }
+
+  /** The metadata file's JSON for the finished document. */
+  metadata(metadata: NewDocumentMetadata): StoredMetadata {
+    const sealedFields: SealedFields = {
+      ...(metadata.filename !== undefined ? { filename: metadata.filename } : {}),
+      ...(metadata.hashedRecipientEmail !== undefined
+        ? { hashedRecipientEmail: metadata.hashedRecipientEmail }
+        : {}),
+      ...(metadata.language !== undefined ? { language: metadata.language } : {}),
+      size: this.sealedBytes,
+    };
+    return {
       version: 2,
       mimetype: metadata.mimetype,
-      size: content.length,
+      size: this.sealedBytes,
       createdAt: metadata.createdAt.toISOString(),
       retentionPeriod: metadata.retentionPeriod,
       blocked: false,
-      sealed: sealFields(keys, authenticated, sealedFields),
-    },
-  };
+      sealed: sealFields(this.keys, this.authenticated, sealedFields),
+    };
+  }
+
+  private sealPending(final: boolean, out: Buffer[]): void {
+    const cipher = createCipheriv('aes-256-gcm', this.keys.encryption, nonce(this.index));
+    cipher.setAAD(chunkAad(this.authenticated, final));
+    for (const piece of this.pending) out.push(cipher.update(piece));
+    cipher.final();
+    out.push(cipher.getAuthTag());
+    this.index++;
+    this.sealedBytes += this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+/** The data file's length for a document of `size` plaintext bytes in chunks of `chunkBytes`. */
+export function dataFileLength(size: number, chunkBytes: number): number {
+  return HEADER_BYTES + size + chunkCount(size, chunkBytes) * TAG_BYTES;
 }
 
 /**
  * The document's metadata, header and keys when `key` opens the data file's first HEADER_BYTES (`raw`) and the
- * metadata file beside it; undefined when it does not (a wrong key, another document's files, a bad header).
+ * metadata file beside it, and the data file is `dataLength` bytes long as it must be; undefined when it does
+ * not (a wrong key, another document's files, a bad header, a truncated or extended data file).
  */
 export function openDocument(
   stored: StoredMetadata,
   raw: Buffer,
+  dataLength: number,
   key: Buffer,
   serviceId: string,
   documentId: string,
 ): { metadata: DocumentMetadata; header: Header; keys: Keys } | undefined {
-  if (raw.length !== HEADER_BYTES || !raw.subarray(0, 4).equals(MAGIC) || raw.readUInt8(4) !== VERSION) {
-    return undefined;
-  }
+  if (raw.length !== HEADER_BYTES || !raw.subarray(0, 4).equals(MAGIC)) return undefined;
+  const version = raw.readUInt8(4);
+  if (version !== SIZED_VERSION && version !== STREAMED_VERSION) return undefined;
   if (key.length !== 32) return undefined;
   const authenticated = raw.subarray(0, AUTHENTICATED_HEADER_BYTES);
   const keys = deriveKeys(key, raw.subarray(20, 20 + SALT_BYTES), serviceId, documentId);
   if (!timingSafeEqual(headerMac(keys, authenticated), raw.subarray(AUTHENTICATED_HEADER_BYTES))) {
     return undefined;
   }
-  const header: Header = {
-    chunkBytes: raw.readUInt32BE(8),
-    size: Number(raw.readBigUInt64BE(12)),
-    authenticated: Buffer.from(authenticated),
-  };
-  if (header.chunkBytes === 0) return undefined;
+  const chunkBytes = raw.readUInt32BE(8);
+  if (chunkBytes === 0) return undefined;
   let sealed: SealedFields;
   if (stored.version === 1) sealed = stored;
   else if (stored.version === 2) {
@@ -151,7 +213,11 @@ export function openDocument(
     throw new Error(
       `unknown local store metadata version ${String((stored as { version?: unknown }).version)}`,
     );
-  const metadata = toMetadata({ ...stored, size: header.size }, sealed);
+  const size = version === SIZED_VERSION ? Number(raw.readBigUInt64BE(12)) : sealed.size;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined;
+  if (dataLength !== dataFileLength(size, chunkBytes)) return undefined;
+  const header: Header = { chunkBytes, size, authenticated: Buffer.from(authenticated) };
+  const metadata = toMetadata({ ...stored, size }, sealed);
   return { metadata, header, keys };
 }
 
@@ -163,6 +229,7 @@ function toMetadata(stored: ClearMetadata, sealed: SealedFields): DocumentMetada
     ...(typeof sealed.hashedRecipientEmail === 'string'
       ? { hashedRecipientEmail: sealed.hashedRecipientEmail }
       : {}),
+    ...(sealed.language === 'cy' || sealed.language === 'en' ? { language: sealed.language } : {}),
     createdAt: new Date(stored.createdAt),
     retentionPeriod: stored.retentionPeriod,
     blocked: stored.blocked === true,
@@ -249,13 +316,6 @@ function nonce(index: number): Buffer {
 
 function chunkAad(authenticated: Buffer, final: boolean): Buffer {
   return Buffer.concat([authenticated, Buffer.from([final ? 1 : 0])]);
-}
-
-function sealChunk(keys: Keys, authenticated: Buffer, index: number, final: boolean, plain: Buffer): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce(index));
-  cipher.setAAD(chunkAad(authenticated, final));
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([body, cipher.getAuthTag()]);
 }
 
 function openChunk(keys: Keys, authenticated: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {

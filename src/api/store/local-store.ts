@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, openSync, readFileSync, readSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { access, mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUuid } from '../../common/ids.js';
 import { isExpired } from '../expiry.js';
@@ -14,7 +14,6 @@ import {
   type StagedDocumentStart,
   type OpenedDocument,
 } from './document-store.js';
-import { bufferedStage } from './buffered-stage.js';
 import {
   type ClearMetadata,
   decryptingStream,
@@ -23,21 +22,33 @@ import {
   type Header,
   type Keys,
   openDocument,
-  sealDocument,
+  StreamSealer,
   type StoredMetadata,
 } from './encrypted-format.js';
+import { LocalStagedDocument, unlinkQuietly, writeFileDurably } from './local-staged-write.js';
 import { isMissing } from './storage-errors.js';
+import { currentOwner, formatOwner, ownerIsGone, parseOwner } from './write-owner.js';
 
 /*
  * Local encrypted files (the format is in encrypted-format.ts). For each document, in `{root}/{service_id}/`:
  *   {document_id}.data   the content, sealed under the document's key
  *   {document_id}.meta   JSON metadata, the filename and email hash sealed under the same key
  *
- * Writes go to temporary files that are fsynced, then renamed into place, data first and metadata last: the
- * metadata file is the commit point, so a crash at any moment leaves the whole document or nothing readable.
+ * Writes are streamed (local-staged-write.ts) into temporary files in `{root}/.staging/`, fsynced, then renamed
+ * into place, data first and metadata last: the metadata file is the commit point, so a crash at any moment
+ * leaves the whole document or nothing readable. A temporary file's name says who writes it
+ * (`{service_id}.{document_id}.{owner}.{random}.{data|meta}.tmp`, owner as in write-owner.ts), so that when the
+ * store opens it removes those of writers that died, and no crash leaves a temporary file past the next start.
  */
 
+/** Leftovers of the write path before staging (temporary files in the service folders): removed by purge. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/**
+ * Temporaries whose writer cannot be checked (written on another host sharing the folder) are removed after
+ * this long: far beyond any upload the API lets run (the streamed upload's stall and minimum-rate rules).
+ */
+export const ABANDONED_WRITE_MS = 24 * 60 * 60 * 1000;
+const STAGING = '.staging';
 
 export interface LocalStoreOptions {
   /** Folder holding the documents (created when missing). */
@@ -51,47 +62,93 @@ export interface LocalStoreOptions {
 
 export class LocalDocumentStore implements DocumentStore {
   private readonly root: string;
+  private readonly stagingDir: string;
   private readonly chunkBytes: number;
   private readonly durable: boolean;
   private readonly beforeRename: LocalStoreOptions['beforeRename'];
+  private startupCleanup: Promise<unknown> | undefined;
 
   constructor(options: LocalStoreOptions) {
     this.root = options.root;
+    this.stagingDir = join(this.root, STAGING);
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.durable = options.durable ?? true;
     this.beforeRename = options.beforeRename;
   }
 
+  /** Opens the store, first removing what writers that died (a crash, kill -9) left behind. */
+  static async open(options: LocalStoreOptions): Promise<LocalDocumentStore> {
+    const store = new LocalDocumentStore(options);
+    store.startupCleanup = store.removeAbandonedWrites();
+    await store.startupCleanup;
+    return store;
+  }
+
   async put(document: NewDocument): Promise<void> {
-    const { serviceId, documentId } = document;
-    const dir = this.serviceDir(serviceId);
-    checkId(documentId);
-    await mkdir(dir, { recursive: true });
-
-    const { data, metadata: stored } = sealDocument(document, this.chunkBytes);
-
-    const suffix = randomBytes(6).toString('hex');
-    const dataTemp = join(dir, `.${documentId}.${suffix}.data.tmp`);
-    const metaTemp = join(dir, `.${documentId}.${suffix}.meta.tmp`);
+    const staged = await this.stage(document);
     try {
-      // Both temporary files are written and fsynced (in parallel) before anything is renamed.
-      await Promise.all([
-        this.writeFileDurably(dataTemp, data),
-        this.writeFileDurably(metaTemp, [Buffer.from(JSON.stringify(stored))]),
-      ]);
-      await this.beforeRename?.('data');
-      await rename(dataTemp, this.dataPath(serviceId, documentId));
-      await this.beforeRename?.('meta');
-      await rename(metaTemp, this.metaPath(serviceId, documentId));
-      if (this.durable) await syncDirectory(dir);
+      await staged.write(document.content);
+      await staged.commit(document.metadata);
     } catch (error) {
-      await Promise.all([unlinkQuietly(dataTemp), unlinkQuietly(metaTemp)]);
+      await staged.abort();
       throw error;
     }
   }
 
   async stage(start: StagedDocumentStart): Promise<StagedDocument> {
-    return bufferedStage(this, start);
+    const { serviceId, documentId, key } = start;
+    const serviceDir = this.serviceDir(serviceId);
+    checkId(documentId);
+    if (key.length !== 32) throw new Error('local store: the document key must be 32 bytes');
+    // A store made with `new` rather than `open` still clears up after dead writers, before its first write.
+    this.startupCleanup ??= this.removeAbandonedWrites().catch(() => undefined);
+    await this.startupCleanup;
+    await mkdir(this.stagingDir, { recursive: true });
+    const base = join(
+      this.stagingDir,
+      `${serviceId.toLowerCase()}.${documentId.toLowerCase()}.${formatOwner(currentOwner())}.${randomBytes(6).toString('hex')}`,
+    );
+    return LocalStagedDocument.create(
+      new StreamSealer(key, serviceId, documentId, this.chunkBytes),
+      {
+        dataTemp: `${base}.data.tmp`,
+        metaTemp: `${base}.meta.tmp`,
+        serviceDir,
+        dataPath: this.dataPath(serviceId, documentId),
+        metaPath: this.metaPath(serviceId, documentId),
+      },
+      { durable: this.durable, beforeRename: this.beforeRename },
+    );
+  }
+
+  /**
+   * Removes the temporary files of staged writes whose writer is gone (its process no longer runs), or, when
+   * that cannot be checked (another host), that are older than ABANDONED_WRITE_MS; and the data file of a commit
+   * that died between its two renames. Returns how many temporary files it removed.
+   */
+  async removeAbandonedWrites(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await listQuietly(this.stagingDir)) {
+      const path = join(this.stagingDir, name);
+      const parsed = parseTempName(name);
+      let gone = parsed ? ownerIsGone(parsed.owner) : undefined;
+      if (gone === undefined) {
+        const info = await stat(path).catch(() => undefined);
+        if (!info) continue;
+        gone = now - info.mtimeMs > ABANDONED_WRITE_MS;
+      }
+      if (!gone) continue;
+      if (parsed?.kind === 'meta' && isUuid(parsed.serviceId) && isUuid(parsed.documentId)) {
+        const committed = await access(this.metaPath(parsed.serviceId, parsed.documentId)).then(
+          () => true,
+          () => false,
+        );
+        if (!committed) await unlinkQuietly(this.dataPath(parsed.serviceId, parsed.documentId));
+      }
+      await unlinkQuietly(path);
+      removed++;
+    }
+    return removed;
   }
 
   async getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata> {
@@ -113,7 +170,7 @@ export class LocalDocumentStore implements DocumentStore {
     const path = this.metaPath(serviceId, documentId);
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await this.writeFileDurably(temp, [Buffer.from(JSON.stringify(stored))]);
+      await writeFileDurably(temp, Buffer.from(JSON.stringify(stored)), this.durable);
       await rename(temp, path);
     } catch (error) {
       await unlinkQuietly(temp);
@@ -130,6 +187,7 @@ export class LocalDocumentStore implements DocumentStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
+    await this.removeAbandonedWrites();
     let purged = 0;
     for (const serviceId of await listQuietly(this.root)) {
       if (!isUuid(serviceId)) continue;
@@ -206,12 +264,14 @@ export class LocalDocumentStore implements DocumentStore {
     let text: string;
     const raw = Buffer.alloc(HEADER_BYTES);
     let bytesRead: number;
+    let dataLength: number;
     try {
       // The metadata file is the commit point: without it the data is an unfinished write.
       text = readFileSync(this.metaPath(serviceId, documentId), 'utf8');
       const fd = openSync(this.dataPath(serviceId, documentId), 'r');
       try {
         bytesRead = readSync(fd, raw, 0, HEADER_BYTES, 0);
+        dataLength = fstatSync(fd).size;
       } finally {
         closeSync(fd);
       }
@@ -222,22 +282,13 @@ export class LocalDocumentStore implements DocumentStore {
     const opened = openDocument(
       JSON.parse(text) as StoredMetadata,
       raw.subarray(0, bytesRead),
+      dataLength,
       key,
       serviceId,
       documentId,
     );
     if (!opened) throw notFound();
     return opened;
-  }
-
-  private async writeFileDurably(path: string, parts: Buffer[]): Promise<void> {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writev(parts);
-      if (this.durable) await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 }
 
@@ -251,19 +302,18 @@ function checkId(id: string): void {
   if (!isUuid(id)) throw new DocumentNotFoundError('document not found');
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, fsConstants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function unlinkQuietly(path: string): Promise<void> {
-  await unlink(path).catch((error: unknown) => {
-    if (!isMissing(error)) throw error;
-  });
+/** The parts of a staged write's temporary file name. */
+function parseTempName(
+  name: string,
+):
+  | { serviceId: string; documentId: string; owner: NonNullable<ReturnType<typeof parseOwner>>; kind: string }
+  | undefined {
+  const parts = name.split('.');
+  if (parts.length !== 6 || parts[5] !== 'tmp') return undefined;
+  const [serviceId, documentId, ownerTag, , kind] = parts as [string, string, string, string, string];
+  const owner = parseOwner(ownerTag);
+  if (!owner || (kind !== 'data' && kind !== 'meta')) return undefined;
+  return { serviceId, documentId, owner, kind };
 }
 
 async function listQuietly(dir: string): Promise<string[]> {

@@ -14,7 +14,7 @@ export function localDocumentsRoot(dataDir: string): string {
  * start-up time for nothing.
  */
 export async function openStore(config: StoreConfig): Promise<DocumentStore> {
-  if (config.kind === 'local') return new LocalDocumentStore({ root: localDocumentsRoot(config.dataDir) });
+  if (config.kind === 'local') return LocalDocumentStore.open({ root: localDocumentsRoot(config.dataDir) });
   const { createS3Store } = await import('./s3-store.js');
   return createS3Store({
     bucket: config.bucket,

@@ -25,12 +25,9 @@ import {
   type StagedDocumentStart,
   type OpenedDocument,
 } from './document-store.js';
-import { bufferedStage } from './buffered-stage.js';
+import { objectHeaders, partSizeFor, S3StagedDocument } from './s3-staged-write.js';
 import { isExpired } from '../expiry.js';
 import {
-  encodeTagging,
-  escapeFilename,
-  formatCreatedAt,
   isBlockedTag,
   normaliseRetentionPeriod,
   parseCreatedAt,
@@ -58,6 +55,12 @@ export interface S3StoreOptions {
   purgeConcurrency?: number;
   /** Objects per listing page while purging (default 1000, S3's maximum). */
   purgePageSize?: number;
+  /** The largest document a staged write takes (default 100 MiB): sets the multipart part size. */
+  maxObjectBytes?: number;
+  /** Multipart part size (default: 5 MiB, or more when needed to fit `maxObjectBytes` in 10,000 parts). */
+  partBytes?: number;
+  /** Parts of one staged write uploading at once (default 2). */
+  multipartConcurrency?: number;
   /** An existing client (tests, custom middleware); the options above are then ignored except `bucket`. */
   client?: S3Client;
 }
@@ -154,6 +157,8 @@ function buildMetadata(headers: ObjectHeaders, tags: Record<string, string>, siz
   if (filename) metadata.filename = unescapeFilename(filename);
   const hash = userMetadata['hashed-recipient-email'];
   if (hash) metadata.hashedRecipientEmail = hash;
+  const language = userMetadata['language'];
+  if (language === 'cy' || language === 'en') metadata.language = language;
   const storageExpiresAt = parseExpirationHeader(headers.Expiration);
   if (storageExpiresAt) metadata.storageExpiresAt = storageExpiresAt;
   return metadata;
@@ -181,10 +186,15 @@ export class S3DocumentStore implements DocumentStore {
   private readonly ownsClient: boolean;
   private readonly purgeConcurrency: number;
   private readonly purgePageSize: number;
+  private readonly multipart: { partBytes: number; concurrency: number };
 
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error('S3 store: a bucket name is required');
     this.bucket = options.bucket;
+    this.multipart = {
+      partBytes: options.partBytes ?? partSizeFor(options.maxObjectBytes ?? 100 * 1024 * 1024),
+      concurrency: Math.max(1, options.multipartConcurrency ?? 2),
+    };
     this.purgeConcurrency = Math.max(1, options.purgeConcurrency ?? 16);
     this.purgePageSize = Math.min(1000, Math.max(1, options.purgePageSize ?? 1000));
     if (options.client) {
@@ -223,12 +233,6 @@ export class S3DocumentStore implements DocumentStore {
     const key = objectKey(document.serviceId, document.documentId);
     if (!key) throw new Error('S3 store: service and document ids must be plain identifiers');
     if (document.key.length !== KEY_BYTES) throw new Error('S3 store: the document key must be 32 bytes');
-    const { metadata } = document;
-    const userMetadata: Record<string, string> = {};
-    if (metadata.hashedRecipientEmail) userMetadata['hashed-recipient-email'] = metadata.hashedRecipientEmail;
-    if (metadata.filename) userMetadata['filename'] = escapeFilename(metadata.filename);
-    const tags: Record<string, string> = { 'created-at': formatCreatedAt(metadata.createdAt) };
-    if (metadata.retentionPeriod) tags['retention-period'] = metadata.retentionPeriod;
     try {
       // One PUT: S3 makes the object visible whole or not at all.
       await this.client.send(
@@ -237,9 +241,7 @@ export class S3DocumentStore implements DocumentStore {
           Key: key,
           Body: document.content,
           ContentLength: document.content.length,
-          ContentType: metadata.mimetype,
-          Metadata: userMetadata,
-          Tagging: encodeTagging(tags),
+          ...objectHeaders(document.metadata),
           ...this.sse(document.key),
         }),
       );
@@ -260,7 +262,14 @@ export class S3DocumentStore implements DocumentStore {
   }
 
   async stage(start: StagedDocumentStart): Promise<StagedDocument> {
-    return bufferedStage(this, start);
+    const objectName = objectKey(start.serviceId, start.documentId);
+    if (!objectName) throw new Error('S3 store: service and document ids must be plain identifiers');
+    if (start.key.length !== KEY_BYTES) throw new Error('S3 store: the document key must be 32 bytes');
+    return new S3StagedDocument(
+      { client: this.client, bucket: this.bucket, objectName, sse: this.sse(start.key), fail: storeError },
+      start.metadataHint ?? {},
+      this.multipart,
+    );
   }
 
   async getMetadata(serviceId: string, documentId: string, key: Buffer): Promise<DocumentMetadata> {

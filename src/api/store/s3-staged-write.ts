@@ -1,0 +1,322 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { NewDocumentMetadata, StagedDocument } from './document-store.js';
+import { encodeTagging, escapeFilename, formatCreatedAt } from './s3-metadata.js';
+
+const MIB = 1024 * 1024;
+/** S3's smallest part (but the last) and most parts per upload. */
+const MIN_PART_BYTES = 5 * MIB;
+const MAX_PARTS = 10_000;
+
+/** The part size for objects up to `maxObjectBytes`: at least S3's 5 MiB, and few enough parts (whole MiB). */
+export function partSizeFor(maxObjectBytes: number): number {
+  return Math.max(MIN_PART_BYTES, Math.ceil(maxObjectBytes / MAX_PARTS / MIB) * MIB);
+}
+
+/** What S3 keeps beside the object, fixed when the object (or its multipart upload) is created. */
+export interface ObjectHeaders {
+  ContentType: string;
+  Metadata: Record<string, string>;
+  Tagging: string;
+}
+
+/** The headers Notify's layout gives a document with this metadata (defaults for what is not known yet). */
+export function objectHeaders(metadata: Partial<NewDocumentMetadata>, now = new Date()): ObjectHeaders {
+  const userMetadata: Record<string, string> = {};
+  if (metadata.hashedRecipientEmail) userMetadata['hashed-recipient-email'] = metadata.hashedRecipientEmail;
+  if (metadata.filename) userMetadata['filename'] = escapeFilename(metadata.filename);
+  if (metadata.language) userMetadata['language'] = metadata.language;
+  const tags: Record<string, string> = { 'created-at': formatCreatedAt(metadata.createdAt ?? now) };
+  if (metadata.retentionPeriod) tags['retention-period'] = metadata.retentionPeriod;
+  return {
+    ContentType: metadata.mimetype ?? 'application/octet-stream',
+    Metadata: userMetadata,
+    Tagging: encodeTagging(tags),
+  };
+}
+
+function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+export interface S3Target {
+  client: S3Client;
+  bucket: string;
+  objectName: string;
+  /** The SSE-C request fields for the document's key. */
+  sse: { SSECustomerAlgorithm: string; SSECustomerKey: string };
+  /** Wraps an SDK error for the caller (operation, status, code only). */
+  fail(operation: string, error: unknown): Error;
+}
+
+export interface MultipartSettings {
+  partBytes: number;
+  /** Parts uploading at once. */
+  concurrency: number;
+}
+
+/**
+ * A document streamed to S3 with SSE-C. Bytes fill one part buffer; a full part is sent with UploadPart (the
+ * multipart upload is created with the first one, every request carrying the key), at most `concurrency` at
+ * once, so memory is (concurrency + 1) parts whatever the file's size. A document smaller than one part is sent
+ * at commit with one PUT, as `put` does. The object appears only at CompleteMultipartUpload; any failure or
+ * `abort` aborts the multipart upload (the bucket's lifecycle rule removes those a crash leaves).
+ *
+ * The object's type, user metadata and tags are fixed when the multipart upload is created, from the metadata
+ * hint; when the committed type or user metadata differ (fields that came after the file), the completed object
+ * is copied onto itself with the right ones (CopyObject, REPLACE, SSE-C on both sides), or, where the server
+ * cannot copy SSE-C objects (radosgw), read back and written again. Tags are set on the completed object. No one
+ * holds the key before commit returns, so the object is never read with the wrong ones; a failure deletes it.
+ */
+export class S3StagedDocument implements StagedDocument {
+  private state: 'open' | 'committing' | 'committed' | 'aborted' | 'failed' = 'open';
+  private part: Buffer | undefined;
+  private filled = 0;
+  private partNumber = 0;
+  private uploadId: string | undefined;
+  private createdWith: ObjectHeaders | undefined;
+  private readonly etags: string[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+  /** Headers to create the object with instead of the hint's (a rewrite, which knows them all). */
+  private createdWithOverride: ObjectHeaders | undefined;
+
+  constructor(
+    private readonly target: S3Target,
+    private readonly hint: Partial<NewDocumentMetadata>,
+    private readonly settings: MultipartSettings,
+  ) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    this.expectOpen();
+    let rest = chunk;
+    try {
+      if (this.failure !== undefined) throw this.failure;
+      while (rest.length > 0) {
+        this.part ??= Buffer.allocUnsafe(this.settings.partBytes);
+        const copied = rest.copy(this.part, this.filled);
+        this.filled += copied;
+        rest = rest.subarray(copied);
+        if (this.filled === this.settings.partBytes) await this.sendPart();
+      }
+    } catch (error) {
+      await this.failWith(error);
+    }
+  }
+
+  commit(metadata: NewDocumentMetadata): Promise<void> {
+    return this.commitAs(objectHeaders(metadata));
+  }
+
+  private async commitAs(wanted: ObjectHeaders): Promise<void> {
+    this.expectOpen();
+    this.state = 'committing';
+    const { client, bucket, objectName, sse } = this.target;
+    try {
+      if (this.partNumber === 0) {
+        const body = this.part ? this.part.subarray(0, this.filled) : Buffer.alloc(0);
+        this.part = undefined;
+        await this.send('PutObject', () =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: objectName,
+              Body: body,
+              ContentLength: body.length,
+              ...wanted,
+              ...sse,
+            }),
+          ),
+        );
+        this.state = 'committed';
+        return;
+      }
+      if (this.filled > 0) await this.sendPart();
+      await this.settle();
+      if (this.failure !== undefined) throw this.failure;
+      await this.send('CompleteMultipartUpload', () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: objectName,
+            UploadId: this.uploadId,
+            MultipartUpload: { Parts: this.etags.map((ETag, index) => ({ ETag, PartNumber: index + 1 })) },
+            ...sse,
+          }),
+        ),
+      );
+      this.uploadId = undefined;
+    } catch (error) {
+      await this.failWith(error);
+    }
+    try {
+      await this.fixUp(wanted);
+      this.state = 'committed';
+    } catch (error) {
+      this.state = 'failed';
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectName })).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === 'committed') return;
+    if (this.state === 'open') this.state = 'aborted';
+    this.part = undefined;
+    await this.abortUpload();
+  }
+
+  private expectOpen(): void {
+    if (this.state !== 'open') throw new Error(`staged document already ${this.state}`);
+  }
+
+  /** Sends the filled part, after waiting for a free slot; creates the multipart upload first if need be. */
+  private async sendPart(): Promise<void> {
+    const body = (this.part as Buffer).subarray(0, this.filled);
+    this.part = undefined;
+    this.filled = 0;
+    const number = ++this.partNumber;
+    const { client, bucket, objectName, sse } = this.target;
+    if (this.uploadId === undefined) {
+      this.createdWith = this.createdWithOverride ?? objectHeaders(this.hint);
+      const created = await this.send('CreateMultipartUpload', () =>
+        client.send(
+          new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectName, ...this.createdWith, ...sse }),
+        ),
+      );
+      if (!created.UploadId) throw this.target.fail('CreateMultipartUpload', new Error('no upload id'));
+      this.uploadId = created.UploadId;
+    }
+    while (this.inFlight.size >= this.settings.concurrency) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    const uploadId = this.uploadId;
+    const sending: Promise<void> = this.send('UploadPart', () =>
+      client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: objectName,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: body,
+          ContentLength: body.length,
+          ...sse,
+        }),
+      ),
+    ).then(
+      (response) => {
+        if (!response.ETag) throw this.target.fail('UploadPart', new Error('no ETag'));
+        this.etags[number - 1] = response.ETag;
+      },
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    const tracked = sending.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** Puts the committed type and user metadata on the completed object when they differ, and its tags. */
+  private async fixUp(wanted: ObjectHeaders): Promise<void> {
+    const created = this.createdWith as ObjectHeaders;
+    const { client, bucket, objectName, sse } = this.target;
+    if (created.ContentType !== wanted.ContentType || !sameMetadata(created.Metadata, wanted.Metadata)) {
+      const copied = await this.send('CopyObject', () =>
+        client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: objectName,
+            CopySource: `${bucket}/${objectName.split('/').map(encodeURIComponent).join('/')}`,
+            MetadataDirective: 'REPLACE',
+            TaggingDirective: 'REPLACE',
+            ...wanted,
+            ...sse,
+            CopySourceSSECustomerAlgorithm: sse.SSECustomerAlgorithm,
+            CopySourceSSECustomerKey: sse.SSECustomerKey,
+          }),
+        ),
+      ).then(
+        () => true,
+        (error: unknown) => {
+          // radosgw (Ceph 16) answers 501 NotImplemented to a copy of an SSE-C object.
+          if ((error as { status?: number }).status === 501) return false;
+          throw error;
+        },
+      );
+      if (!copied) await this.rewriteThroughHere(wanted);
+    }
+    // radosgw ignores the tags given at CreateMultipartUpload: they are set on the completed object.
+    const TagSet = [...new URLSearchParams(wanted.Tagging)].map(([Key, Value]) => ({ Key, Value }));
+    await this.send('PutObjectTagging', () =>
+      client.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: objectName, Tagging: { TagSet } })),
+    );
+  }
+
+  /**
+   * Where S3 cannot copy an SSE-C object, reads it back and writes it again with the right headers (a new
+   * multipart upload over the same key, which replaces it whole at completion): the bytes pass through this
+   * process once more, in parts, memory still bounded.
+   */
+  private async rewriteThroughHere(wanted: ObjectHeaders): Promise<void> {
+    const { client, bucket, objectName, sse } = this.target;
+    const object = await this.send('GetObject', () =>
+      client.send(new GetObjectCommand({ Bucket: bucket, Key: objectName, ...sse })),
+    );
+    const rewrite = new S3StagedDocument(this.target, {}, this.settings);
+    rewrite.createdWithOverride = wanted;
+    try {
+      for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {
+        await rewrite.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      }
+      await rewrite.commitAs(wanted);
+    } catch (error) {
+      await rewrite.abort();
+      throw error;
+    }
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async failWith(error: unknown): Promise<never> {
+    this.failure ??= error;
+    this.state = 'failed';
+    this.part = undefined;
+    await this.abortUpload();
+    throw error;
+  }
+
+  /** Waits for the parts being sent (a part still arriving after an abort would linger), then aborts. */
+  private async abortUpload(): Promise<void> {
+    await this.settle();
+    const uploadId = this.uploadId;
+    if (uploadId === undefined) return;
+    this.uploadId = undefined;
+    const { client, bucket, objectName } = this.target;
+    await this.send('AbortMultipartUpload', () =>
+      client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectName, UploadId: uploadId })),
+    ).catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      if (code !== 'NoSuchUpload') throw error;
+    });
+  }
+
+  private async send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw this.target.fail(operation, error);
+    }
+  }
+}
