@@ -218,6 +218,47 @@ describe('a slow but steady upload', { timeout: 60_000 }, () => {
   });
 });
 
+describe('a scan longer than the request deadline', { timeout: 60_000 }, () => {
+  async function* trickle(pieces: number, stallAfter = Infinity): AsyncGenerator<Buffer> {
+    yield multipartHead();
+    for (let piece = 0; piece < pieces; piece += 1) {
+      if (piece === stallAfter) await new Promise(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      yield Buffer.alloc(64 * 1024, 't');
+    }
+    yield MULTIPART_TAIL;
+  }
+  const send = async (url: string, body: AsyncGenerator<Buffer>, signal?: AbortSignal) => {
+    const response = await request(`${url}/scan`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ANTIVIRUS_KEY}`, 'Content-Type': MULTIPART_TYPE },
+      body: Readable.from(body),
+      ...(signal ? { signal } : {}),
+    });
+    return { status: response.statusCode, body: await response.body.json() };
+  };
+
+  it('is answered when the file keeps arriving; a file that stops arriving gets 503 after CLAMD_TIMEOUT_SECONDS', async () => {
+    const service = await startAntivirusService(clamd.socketSetting, {
+      HTTP_SERVE_TIMEOUT_SECONDS: '2',
+      CLAMD_TIMEOUT_SECONDS: '1',
+    });
+    try {
+      const started = Date.now();
+      // Twelve pieces 300 ms apart: nearly four seconds, twice the request deadline.
+      expect(await send(service.url, trickle(12))).toEqual({ status: 200, body: { ok: true } });
+      expect(Date.now() - started).toBeGreaterThan(3500);
+
+      const stalled = Date.now();
+      const cutOff = await send(service.url, trickle(12, 2), AbortSignal.timeout(10_000));
+      expect(cutOff).toEqual({ status: 503, body: { error: 'Antivirus scan timed out' } });
+      expect(Date.now() - stalled).toBeLessThan(4000);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 describe("clamd's own limits (AlertExceedsMax)", { timeout: 120_000 }, () => {
   it('reports an archive that unpacks to more than clamd will scan as a virus instead of clean', async () => {
     // clamd for a 1 MiB limit: it scans at most 4 MiB per stream, counting what it unpacks.

@@ -143,6 +143,31 @@ describe('document-download CLI', () => {
     expect((await fetch(uploaded.direct_file_url)).status).toBe(403);
   });
 
+  it('uploads a file over the JSON limit as a streamed form, in Welsh, and it downloads byte for byte', async () => {
+    const serviceId = await addService('Cyngor Sir');
+    const path = join(dataDir, 'adroddiad.txt');
+    const line = 'Adroddiad blynyddol: pob rhes yr un hyd.\n';
+    const content = Buffer.from(line.repeat(Math.ceil((JSON_UPLOAD_LIMIT + 1024 * 1024) / line.length)));
+    writeFileSync(path, content);
+    const result = await runCli(['upload', path, '--service', serviceId, '--language', 'cy', '--json'], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const uploaded = JSON.parse(result.stdout) as UploadJson;
+    expect(uploaded.mimetype).toBe('text/plain');
+    const direct = new URL(uploaded.direct_file_url);
+    const check = await fetch(
+      `${system.apiUrl}${direct.pathname.replace(/\.[a-z]+$/, '')}/check${direct.search}`,
+    );
+    expect((await check.json()).document).toMatchObject({
+      language: 'cy',
+      filename: 'adroddiad.txt',
+      size_in_bytes: content.length,
+    });
+    const download = await fetch(uploaded.direct_file_url);
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+  });
+
   it('blocks, unblocks and purges with nothing but DATA_DIR set (no NOTIFY_ENVIRONMENT, no AUTH_TOKENS)', async () => {
     const storageOnly = { DATA_DIR: dataDir };
     const cli = (args: string[], extra: Record<string, string> = {}) =>
