@@ -13,6 +13,7 @@ import { type RunningSystem, startSystem } from '../../src/system.js';
 import { samplePdf } from '../../src/dev/sample-pdf.js';
 import { freePort } from '../../harness/ports.js';
 import { journeyPageOf } from '../helpers/journey-links.js';
+import { AUTH_TOKEN, startApi } from '../helpers/api-harness.js';
 import { RecordingServer } from '../helpers/recording-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { JSON_UPLOAD_LIMIT, uploadDocument } from '../../src/upload-client.js';
@@ -467,6 +468,23 @@ describe('the upload client and CLI against a recording server', () => {
       expect(large - small).toBeLessThan(45 * mib);
     } finally {
       await new Promise<void>((resolve) => discard.close(() => resolve()));
+    }
+  });
+
+  it("reports the API's 413 for a file over its streamed limit, answered while the file is still being sent", async () => {
+    const api = await startApi({ MAX_STREAMED_FILE_SIZE: String(3 * 1024 * 1024) });
+    try {
+      const path = join(folder, 'too-large.txt');
+      writeFileSync(path, Buffer.alloc(20 * 1024 * 1024, 'x'));
+      const result = await runCli(
+        ['upload', path, '--service', SERVICE, '--api', api.url, '--token', AUTH_TOKEN],
+        env,
+      );
+      rmSync(path);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('document-download: Uploaded file exceeds file size limit\n');
+    } finally {
+      await api.close();
     }
   });
 
