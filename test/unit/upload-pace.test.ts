@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/api/errors.js';
+import type { ApiError } from '../../src/api/errors.js';
 import { UPLOAD_STALLED, UPLOAD_TOO_SLOW, UploadPace } from '../../src/api/requests/upload-pace.js';
 
 const LIMITS = { stallTimeoutMs: 15_000, minBytesPerSecond: 1000, windowMs: 30_000 };
