@@ -21,7 +21,8 @@ const TICK_MS = 250;
 export class UploadPace {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly started: number;
+  /** Since when the rate is judged: the start, or the end of the last wait for downstream work. */
+  private judgedSince: number;
   private lastByteAt: number;
   private bytes = 0;
   /** Downstream work the reading waits for: the client is not stalling while it is held back. */
@@ -33,8 +34,8 @@ export class UploadPace {
     private readonly limits: UploadPaceLimits,
     private readonly now: () => number = Date.now,
   ) {
-    this.started = now();
-    this.lastByteAt = this.started;
+    this.judgedSince = now();
+    this.lastByteAt = this.judgedSince;
     this.timer = setInterval(() => this.check(), Math.min(TICK_MS, limits.stallTimeoutMs));
     this.timer.unref();
   }
@@ -66,13 +67,19 @@ export class UploadPace {
   /** Exposed for tests with their own clock. */
   check(): void {
     const now = this.now();
-    if (this.busy > 0) this.lastByteAt = now;
+    if (this.busy > 0) {
+      // Held back by the scanner or the store: neither rule judges the client for that time.
+      this.lastByteAt = now;
+      this.judgedSince = now;
+      this.samples.length = 0;
+      return;
+    }
     if (now - this.lastByteAt >= this.limits.stallTimeoutMs) return this.end(UPLOAD_STALLED);
     this.samples.push({ at: now, bytes: this.bytes });
     while (this.samples.length > 1 && now - this.samples[1]!.at >= this.limits.windowMs) this.samples.shift();
     const oldest = this.samples[0]!;
     // The average over a whole window only: the first seconds of an upload (TCP slow start) are not judged.
-    if (this.limits.minBytesPerSecond > 0 && now - this.started >= this.limits.windowMs) {
+    if (this.limits.minBytesPerSecond > 0 && now - this.judgedSince >= this.limits.windowMs) {
       const seconds = (now - oldest.at) / 1000;
       const rate = seconds > 0 ? (this.bytes - oldest.bytes) / seconds : Infinity;
       if (now - oldest.at >= this.limits.windowMs && rate < this.limits.minBytesPerSecond) {
