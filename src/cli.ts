@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // document-download: upload a file, manage the services file, block or unblock a document, purge expired ones.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { uploadDocument } from './upload-client.js';
+import { JSON_UPLOAD_LIMIT, UPLOAD_LANGUAGES, type UploadLanguage, uploadDocument } from './upload-client.js';
 import { isUuid } from './common/ids.js';
 import { ServicesFile, servicesFilePath, writeServicesFile } from './directory/services-file.js';
 import { dataDirFrom, projectPath } from './common/project-files.js';
@@ -28,7 +28,9 @@ DOCUMENTS_BUCKET, AWS_*, REDIS_*); services uses $SERVICES_FILE or DATA_DIR.`,
   upload: `Usage: document-download upload FILE --service ID [options]
 
 Prints the recipient link (the url to put in the email), the service id and document id (what block and
-unblock take), the direct file URL and the detected file type, one labelled line each.
+unblock take), the direct file URL and the detected file type, one labelled line each. A file up to
+${JSON_UPLOAD_LIMIT} bytes (2 MiB + 1 KiB) is sent as Notify's API sends it (base64 JSON); a larger one is
+streamed from disk as a multipart form (up to the API's MAX_STREAMED_FILE_SIZE, 100 MiB by default).
 
 Options:
   --service ID           the sending service's id (UUID)
@@ -36,6 +38,7 @@ Options:
   --retention "N weeks"  keep the file for N weeks (1 to 78)
   --filename NAME        the name the recipient's download gets (default: FILE's name)
   --csv                  treat a text file as CSV
+  --language en|cy       the language of the recipient's pages (default: English)
   --api URL              document API base URL (default $DOCUMENT_DOWNLOAD_API_URL or http://localhost:7000)
   --token TOKEN          upload token (default: the first of $AUTH_TOKENS, or dev-upload-token)
   --json                 print one JSON object instead, for scripts:
@@ -92,6 +95,7 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
     retention: { type: 'string' },
     filename: { type: 'string' },
     csv: { type: 'boolean' },
+    language: { type: 'string' },
     api: { type: 'string' },
     token: { type: 'string' },
     json: { type: 'boolean' },
@@ -100,21 +104,21 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (!file || extra.length > 0) throw new UsageError('give exactly one FILE to upload');
   const serviceId = values.service;
   if (!serviceId || !isUuid(serviceId)) throw new UsageError('--service must be the service id (a UUID)');
-  let content: Buffer;
-  try {
-    content = readFileSync(file);
-  } catch {
-    throw new UsageError(`cannot read ${file}`);
+  const language = values.language;
+  if (language !== undefined && !(UPLOAD_LANGUAGES as readonly string[]).includes(language)) {
+    throw new UsageError(`--language must be ${UPLOAD_LANGUAGES.join(' or ')}`);
   }
+  if (!readableFile(file)) throw new UsageError(`cannot read ${file}`);
   const document = await uploadDocument({
     apiUrl: values.api ?? env.DOCUMENT_DOWNLOAD_API_URL ?? 'http://localhost:7000',
     token: values.token ?? (env.AUTH_TOKENS?.split(':')[0] || 'dev-upload-token'),
     serviceId,
-    content,
+    path: file,
     filename: values.filename ?? basename(file),
     ...(values['confirm-email'] !== undefined ? { confirmationEmail: values['confirm-email'] } : {}),
     ...(values.retention !== undefined ? { retentionPeriod: values.retention } : {}),
     ...(values.csv ? { isCsv: true } : {}),
+    ...(language !== undefined ? { language: language as UploadLanguage } : {}),
   });
   const uploaded = {
     service_id: serviceId.toLowerCase(),
@@ -135,6 +139,20 @@ async function upload(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
         ].join('\n'),
   );
   return 0;
+}
+
+/** Whether `path` is a file this process can open for reading (the upload then streams it). */
+function readableFile(path: string): boolean {
+  try {
+    const descriptor = openSync(path, 'r');
+    try {
+      return fstatSync(descriptor).isFile();
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch {
+    return false;
+  }
 }
 
 function services(args: string[], env: NodeJS.ProcessEnv): number {

@@ -31,7 +31,11 @@ export class ClamdSizeLimitError extends Error {
 
 export interface ClamdClientOptions {
   address: ClamdAddress;
-  /** Bound on one whole exchange, from connecting to the last byte of the reply. */
+  /**
+   * How long an exchange may go without progress: connecting, then each chunk of a file written, then the
+   * reply after the last one. A large file arriving slowly but steadily is not cut off; a clamd that stops
+   * reading or answering is.
+   */
   timeoutMs: number;
 }
 
@@ -60,7 +64,7 @@ export class ClamdClient {
    * held) and returns its verdict. Aborting `signal` ends the exchange with its reason.
    */
   async scan(file: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<ScanVerdict> {
-    const reply = await this.exchange('INSTREAM', signal, async (socket, stop) => {
+    const reply = await this.exchange('INSTREAM', signal, async (socket, stop, progressed) => {
       const header = Buffer.alloc(4);
       for await (const chunk of file) {
         for (let start = 0; start < chunk.length; start += MAX_FRAME_BYTES) {
@@ -69,23 +73,27 @@ export class ClamdClient {
           header.writeUInt32BE(frame.length);
           socket.write(Buffer.from(header));
           if (!socket.write(frame)) await once(socket, 'drain', { signal: stop });
+          progressed();
         }
       }
       socket.write(END_OF_STREAM);
+      progressed();
     });
     return parseScanReply(reply);
   }
 
   /**
-   * One connection: sends `z{command}\0`, lets `send` write a body, and reads the reply up to its NUL. A reply
-   * that comes while the body is still being written (clamd refusing the stream) ends the writing.
+   * One connection: sends `z{command}\0`, lets `send` write a body (calling `progressed` as it goes), and
+   * reads the reply up to its NUL. A reply that comes while the body is still being written (clamd refusing
+   * the stream) ends the writing.
    */
   private async exchange(
     command: string,
     signal: AbortSignal | undefined,
-    send?: (socket: Socket, stop: AbortSignal) => Promise<void>,
+    send?: (socket: Socket, stop: AbortSignal, progressed: () => void) => Promise<void>,
   ): Promise<string> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const idle = new ProgressTimeout(this.options.timeoutMs);
+    const timeout = idle.signal;
     const deadline = signal ? AbortSignal.any([signal, timeout]) : timeout;
     if (deadline.aborted) throw abortError(deadline, timeout);
     const stopWriting = new AbortController();
@@ -130,7 +138,7 @@ export class ClamdClient {
     try {
       socket.write(`z${command}\0`);
       if (send) {
-        const sending = send(socket, stopWriting.signal).catch((error: unknown) => {
+        const sending = send(socket, stopWriting.signal, () => idle.restart()).catch((error: unknown) => {
           // A write cut short by clamd's reply (or by its dropping the connection) is told by the reply.
           if (stopWriting.signal.aborted) return;
           throw error;
@@ -142,9 +150,30 @@ export class ClamdClient {
       if (deadline.aborted) throw abortError(deadline, timeout);
       throw error;
     } finally {
+      idle.stop();
       deadline.removeEventListener('abort', onAbort);
       socket.destroy();
     }
+  }
+}
+
+/** A signal that aborts once `timeoutMs` pass without a call to `restart`. */
+class ProgressTimeout {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  readonly signal = this.controller.signal;
+
+  constructor(private readonly timeoutMs: number) {
+    this.restart();
+  }
+
+  restart(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.timeoutMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
 }
 

@@ -24,9 +24,17 @@ export interface AntivirusConfig {
     /** One clamd exchange, connect to verdict (CLAMD_TIMEOUT_SECONDS, default 20): 503 past it. */
     timeoutMs: number;
   };
-  /** Largest file accepted for a scan (MAX_DECODED_FILE_SIZE, the API's own file limit): 413 above it. */
+  /**
+   * Largest file accepted for a scan: 413 above it. The larger of the document API's two file limits, read
+   * from the same variables (MAX_STREAMED_FILE_SIZE for multipart uploads, MAX_DECODED_FILE_SIZE for JSON),
+   * so one setting drives the API and its scanner.
+   */
   maxFileSize: number;
 }
+
+/** The document API's defaults for its multipart and JSON uploads' file limits. */
+export const DEFAULT_MAX_STREAMED_FILE_SIZE = 100 * 1024 * 1024;
+export const DEFAULT_MAX_DECODED_FILE_SIZE = 2 * 1024 * 1024 + 1024;
 
 /** Debian's clamav-daemon socket, which Notify's antivirus app also uses. */
 export const DEFAULT_CLAMD_SOCKET = '/var/run/clamav/clamd.ctl';
@@ -47,7 +55,10 @@ export function loadAntivirusConfig(env: Env): AntivirusConfig {
       address: parseClamdAddress(env.CLAMD_SOCKET?.trim() || DEFAULT_CLAMD_SOCKET),
       timeoutMs: clamdTimeoutMs,
     },
-    maxFileSize: integerVariable(env, 'MAX_DECODED_FILE_SIZE', 2 * 1024 * 1024 + 1024, { min: 1 }),
+    maxFileSize: Math.max(
+      integerVariable(env, 'MAX_STREAMED_FILE_SIZE', DEFAULT_MAX_STREAMED_FILE_SIZE, { min: 1 }),
+      integerVariable(env, 'MAX_DECODED_FILE_SIZE', DEFAULT_MAX_DECODED_FILE_SIZE, { min: 1 }),
+    ),
   };
 }
 

@@ -25,6 +25,11 @@ export interface LocalClamdOptions {
   dir?: string;
   /** Listen on 127.0.0.1:port instead of a Unix socket. */
   tcpPort?: number;
+  /**
+   * The largest file it must scan whole (MAX_STREAMED_FILE_SIZE for scripts/start-clamd.sh, which sizes
+   * clamd's limits from it); otherwise the environment's setting or its default.
+   */
+  maxFileSize?: number;
   /** How long to wait for its first PONG. */
   startTimeoutMs?: number;
 }
@@ -52,6 +57,12 @@ export async function startLocalClamd(options: LocalClamdOptions = {}): Promise<
     env: {
       ...process.env,
       ...(options.tcpPort !== undefined ? { CLAMD_TCP_PORT: String(options.tcpPort) } : {}),
+      ...(options.maxFileSize !== undefined
+        ? {
+            MAX_STREAMED_FILE_SIZE: String(options.maxFileSize),
+            MAX_DECODED_FILE_SIZE: String(options.maxFileSize),
+          }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,7 +33,12 @@ export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 export function scanUpload(
   request: IncomingMessage,
   scanner: Scanner,
-  options: { maxFileSize: number; signal: AbortSignal },
+  options: {
+    maxFileSize: number;
+    signal: AbortSignal;
+    /** Called when the file's part begins: from then on the scanner's own progress rule bounds the wait. */
+    onFileStart?: () => void;
+  },
 ): Promise<UploadScan> {
   let parser: BusboyInstance;
   try {
@@ -68,6 +73,7 @@ export function scanUpload(
 
     parser.on('file', (_field, file) => {
       sawDocument = true;
+      options.onFileStart?.();
       const tooLarge = new AbortController();
       let malformed = false;
       file.on('limit', () =>

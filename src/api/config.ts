@@ -51,6 +51,17 @@ export interface ApiConfig {
     maxContentLength: number;
     /** Largest accepted decoded file, bytes. */
     maxDecodedFileSize: number;
+    /** Largest file of a streamed (multipart) upload, bytes (MAX_STREAMED_FILE_SIZE). */
+    maxStreamedFileSize: number;
+  };
+  /** How slow a streamed upload may be before it is cut off (it is not held to the fixed request deadline). */
+  uploadPace: {
+    /** No byte for this long ends it (UPLOAD_STALL_TIMEOUT_SECONDS). */
+    stallTimeoutMs: number;
+    /** Fewer bytes a second than this, averaged over `windowMs`, ends it (UPLOAD_MIN_BYTES_PER_SECOND). */
+    minBytesPerSecond: number;
+    /** The window the rate is averaged over (UPLOAD_MIN_RATE_WINDOW_SECONDS). */
+    windowMs: number;
   };
   /** Retention given to documents uploaded without `retention_period`. */
   defaultRetentionPeriod: string;
@@ -119,6 +130,12 @@ export function loadApiConfig(env: Env): ApiConfig {
     limits: {
       maxContentLength: integerVariable(env, 'MAX_CONTENT_LENGTH', 3 * MIB, { min: 1024 }),
       maxDecodedFileSize: integerVariable(env, 'MAX_DECODED_FILE_SIZE', 2 * MIB + 1024, { min: 1 }),
+      maxStreamedFileSize: integerVariable(env, 'MAX_STREAMED_FILE_SIZE', 100 * MIB, { min: 1 }),
+    },
+    uploadPace: {
+      stallTimeoutMs: integerVariable(env, 'UPLOAD_STALL_TIMEOUT_SECONDS', 15, { min: 1 }) * 1000,
+      minBytesPerSecond: integerVariable(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 16 * 1024, { min: 0 }),
+      windowMs: integerVariable(env, 'UPLOAD_MIN_RATE_WINDOW_SECONDS', 30, { min: 1 }) * 1000,
     },
     defaultRetentionPeriod: `${retentionWeeks} weeks`,
   };

@@ -22,8 +22,16 @@ export function contentDisposition(extension: string, filename: string): string 
 function asciiFallback(filename: string): string {
   return filename
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^\u0020-\u007e]|["\\%]/g, '_');
+    .replace(/[^\u0020-\u007e]/g, '')
+    .replace(/["\\%]/g, '_');
+}
+
+/**
+ * The `Content-Type` of a download: text types name their charset (`text/csv; charset=utf-8`), as Notify's API
+ * (Flask) sends them; other types go out as they are.
+ */
+export function downloadContentType(mimetype: string): string {
+  return mimetype.startsWith('text/') ? `${mimetype}; charset=utf-8` : mimetype;
 }
 
 export type RangeRequest = { kind: 'none' } | { kind: 'range'; range: ByteRange } | { kind: 'unsatisfiable' };

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type ServerOptions, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerOptions, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -27,6 +27,13 @@ export type ErrorAnswerer = (error: EdgeError) => ErrorAnswer;
 const ALLOWED_METHODS = 'GET, HEAD, POST';
 /** A rejected connection whose client reads nothing is destroyed after this long. */
 const LINGER_MS = 5000;
+/**
+ * An answer given before its request's body has all arrived closes the connection, but not at once: closing a
+ * socket with unread data makes the kernel reset the connection, and a client still sending loses the answer
+ * with it. The rest of the body is read and dropped for at most this many bytes and this long first.
+ */
+const LINGER_MAX_BYTES = 8 * 1024 * 1024;
+const LINGER_CHECK_MS = 100;
 /** How often Node checks its header and request timers (its default, 30 s, would let a header timeout slip by up to that). */
 const TIMER_CHECK_INTERVAL_MS = 1000;
 
@@ -90,6 +97,8 @@ export function edgeServerOptions(
     http: { requireHostHeader: false, connectionsCheckingInterval: TIMER_CHECK_INTERVAL_MS },
     clientErrorHandler: (error, socket) => {
       const code = (error as { code?: string }).code;
+      // A streamed upload is held to its own pace rule instead of the time to receive the whole request.
+      if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && receiveTimeoutExempt.has(socket)) return;
       if (code === 'ECONNRESET' || socket.destroyed || !socket.writable || responseStarted(socket)) {
         socket.destroy();
         return;
@@ -106,6 +115,54 @@ export function edgeServerOptions(
 }
 
 const expectationFailed = new WeakSet<IncomingMessage>();
+const receiveTimeoutExempt = new WeakSet<Duplex>();
+
+function announcesBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Exempts this request from the server's time to receive a whole request (`server.requestTimeout`), until its
+ * response has gone: for a body that may take longer under a rule of the app's own (a streamed upload's pace).
+ */
+export function exemptFromReceiveTimeout(request: IncomingMessage, response: ServerResponse): void {
+  const socket = request.socket;
+  receiveTimeoutExempt.add(socket);
+  const end = () => receiveTimeoutExempt.delete(socket);
+  response.once('finish', end);
+  response.once('close', end);
+}
+
+/**
+ * Makes the connection close after this answer without losing it: Node ends a `Connection: close` response with
+ * `socket.destroySoon()`, which destroys the socket as soon as the answer is written. Instead, the sending side
+ * is shut (the client sees the end of the answer) and what the client still sends is read and dropped, up to
+ * LINGER_MAX_BYTES and LINGER_MS, before the socket is destroyed.
+ */
+function lingerAfterAnswer(request: IncomingMessage): void {
+  const socket = request.socket as Socket & { destroySoon?: () => void };
+  if (!socket || socket.destroyed) return;
+  socket.destroySoon = () => {
+    const startBytes = socket.bytesRead;
+    const close = () => {
+      clearInterval(watch);
+      clearTimeout(limit);
+      socket.destroy();
+    };
+    const watch = setInterval(() => {
+      if (socket.bytesRead - startBytes > LINGER_MAX_BYTES) close();
+    }, LINGER_CHECK_MS);
+    const limit = setTimeout(close, LINGER_MS);
+    watch.unref();
+    limit.unref();
+    socket.once('end', close);
+    socket.once('close', close);
+    socket.on('error', close);
+    if (socket.writable) socket.end();
+    request.resume();
+  };
+}
 
 /**
  * Hooks the rest of the edge into a built app (after its request context, so these answers are traced and
@@ -132,6 +189,14 @@ export function registerEdgeAnswers(app: FastifyInstance, answer: ErrorAnswerer)
       socket,
       rawResponse(CONNECT_NOT_ALLOWED.status, answer(CONNECT_NOT_ALLOWED), { Allow: ALLOWED_METHODS }),
     );
+  });
+
+  // An answer that goes before the body has all arrived: the connection closes (the rest of a large body is not
+  // worth reading to keep it), after a bounded linger so the answer reaches a client that is still sending.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.raw.complete || !announcesBody(request.raw)) return;
+    reply.header('connection', 'close');
+    lingerAfterAnswer(request.raw);
   });
 
   app.addHook('onRequest', async (request, reply) => {

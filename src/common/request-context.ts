@@ -28,6 +28,8 @@ interface RequestState {
   controller: AbortController;
   timer?: NodeJS.Timeout;
   started: bigint;
+  /** Starts the fixed deadline's timer (again), from now. */
+  arm(): void;
 }
 
 const states = new WeakMap<FastifyRequest, RequestState>();
@@ -67,16 +69,23 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     reply.headers(responseTraceHeaders(trace));
 
     const controller = new AbortController();
-    const state: RequestState = { controller, started: process.hrtime.bigint() };
-    state.timer = setTimeout(() => {
-      controller.abort(new DeadlineExceededError(`no answer within ${options.timeoutMs} ms`));
-      if (!reply.sent) {
-        request.log.warn({ timeoutMs: options.timeoutMs }, 'request deadline exceeded');
-        // A client still sending its body would otherwise keep the connection while Node reads the rest.
-        reply.header('connection', 'close');
-        options.onTimeout(request, reply);
-      }
-    }, options.timeoutMs);
+    const state: RequestState = {
+      controller,
+      started: process.hrtime.bigint(),
+      arm() {
+        clearTimeout(state.timer);
+        state.timer = setTimeout(() => {
+          controller.abort(new DeadlineExceededError(`no answer within ${options.timeoutMs} ms`));
+          if (!reply.sent) {
+            request.log.warn({ timeoutMs: options.timeoutMs }, 'request deadline exceeded');
+            // A client still sending its body would otherwise keep the connection while Node reads the rest.
+            reply.header('connection', 'close');
+            options.onTimeout(request, reply);
+          }
+        }, options.timeoutMs);
+      },
+    };
+    state.arm();
     states.set(request, state);
     request.deadline = controller.signal;
     done();
@@ -114,4 +123,17 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     );
     done();
   });
+}
+
+/**
+ * Lifts the fixed deadline while a long body is read under a rule of its own (a streamed upload's pace); the
+ * request's `deadline` signal still aborts when its client goes away.
+ */
+export function suspendRequestDeadline(request: FastifyRequest): void {
+  clearTimeout(states.get(request)?.timer);
+}
+
+/** Gives the request the fixed deadline again, counted from now (for the work left once its body is read). */
+export function restartRequestDeadline(request: FastifyRequest): void {
+  states.get(request)?.arm();
 }

@@ -29,7 +29,7 @@ let av: RunningAntivirus;
 
 beforeAll(async () => {
   clamd = await startLocalClamd();
-  av = await startAntivirusService(clamd.socketSetting);
+  av = await startAntivirusService(clamd.socketSetting, { MAX_STREAMED_FILE_SIZE: String(LIMIT) });
 });
 afterAll(async () => {
   await av?.close();

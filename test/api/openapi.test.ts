@@ -9,6 +9,7 @@ import { freePort } from '../../harness/ports.js';
 import { pdf } from '../../harness/samples.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
+import { sendMultipart, type Part, type SendOptions } from './multipart-client.js';
 
 const UPLOAD = '/services/{service_id}/documents';
 const FILE_CHECK = '/services/{service_id}/antivirus-and-mimetype-check';
@@ -17,12 +18,18 @@ const AUTHENTICATE = '/services/{service_id}/documents/{document_id}/authenticat
 const DOWNLOAD = '/services/{service_id}/documents/{document_file}';
 const EMAIL = 'recipient@example.com';
 const OTHER_ID = '9f1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
+/** The running API's streamed-upload limit, small enough to pass in a test. */
+const STREAMED_LIMIT = 3 * 1024 * 1024;
 
 let running: ApiWithStore;
 const seen = new Set<string>();
 
 beforeAll(async () => {
-  running = await startApiWithStore({ DOCUMENT_AUTHENTICATION_RATE_LIMIT: '2' });
+  running = await startApiWithStore({
+    DOCUMENT_AUTHENTICATION_RATE_LIMIT: '2',
+    MAX_STREAMED_FILE_SIZE: String(STREAMED_LIMIT),
+    UPLOAD_STALL_TIMEOUT_SECONDS: '1',
+  });
 });
 afterAll(() => running.close());
 
@@ -45,6 +52,28 @@ async function exchange(
   };
   expect(departures(describedPath, method, answer), `${method} ${url} → ${answer.status}`).toEqual([]);
   seen.add(`${method} ${describedPath} ${answer.status}`);
+  return answer;
+}
+
+/** Sends a multipart form and checks its answer against the description, as `exchange` does. */
+async function exchangeForm(
+  describedPath: string,
+  path: string,
+  parts: Part[],
+  options: Omit<SendOptions, 'path'> = {},
+): Promise<Answer> {
+  const sent = await sendMultipart(running.api, parts, { ...options, path });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(sent.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  const answer = {
+    status: sent.status,
+    headers,
+    body: Buffer.from(typeof sent.body === 'string' ? sent.body : JSON.stringify(sent.body)),
+  };
+  expect(departures(describedPath, 'POST', answer), `POST form ${path} → ${answer.status}`).toEqual([]);
+  seen.add(`POST ${describedPath} ${answer.status}`);
   return answer;
 }
 
@@ -105,6 +134,51 @@ describe('the OpenAPI description', () => {
       ].map((answer) => answer.status);
       expect(statuses).toEqual([400, 400, 400, 400, 401, 403, 404, 413, 415]);
     }
+  });
+
+  it('describes the streamed (multipart) upload on both routes, and the language field', async () => {
+    const file = pdf();
+    const fields: Part[] = [
+      { field: 'retention_period', value: '4 weeks' },
+      { field: 'filename', value: 'letter.pdf' },
+      { field: 'language', value: 'cy' },
+    ];
+    for (const [described, path, stored] of [
+      [UPLOAD, documentApiPaths.upload(SERVICE_ID), 201],
+      [FILE_CHECK, documentApiPaths.antivirusAndMimetypeCheck(SERVICE_ID), 200],
+    ] as const) {
+      const answers = [
+        await exchangeForm(described, path, [...fields, { file }]),
+        await exchangeForm(described, path, [{ field: 'language', value: 'fr' }, { file }]),
+        await exchangeForm(described, path, [{ field: 'filename', value: 'x'.repeat(5000) }, { file }]),
+        await exchangeForm(described, path, [{ field: 'language', value: 'cy' }]),
+        await exchangeForm(described, path, [{ file: Buffer.alloc(STREAMED_LIMIT + 1, 'a') }]),
+        await exchangeForm(described, path, [{ file: [file.subarray(0, 100), file.subarray(100)] }], {
+          stallAfterPieces: 1,
+        }),
+        await exchange(described, 'POST', path, {
+          headers: { ...bearer, 'Content-Type': 'multipart/form-data' },
+          body: 'no boundary',
+        }),
+        await exchange(
+          described,
+          'POST',
+          path,
+          json({ document: file.toString('base64'), language: 'xx' }, bearer),
+        ),
+      ];
+      expect(answers.map((answer) => answer.status)).toEqual([stored, 400, 400, 400, 413, 408, 400, 400]);
+    }
+
+    // The language chosen at upload comes back from the check route.
+    const welsh = await upload(running.api, pdf(), { language: 'cy' });
+    const check = new URL(welsh.body.document.direct_file_url);
+    const checked = await exchange(
+      CHECK,
+      'GET',
+      `${check.pathname.replace(/\.[a-z]+$/, '')}/check${check.search}`,
+    );
+    expect(JSON.parse(checked.body.toString('utf8')).document.language).toBe('cy');
   });
 
   it('describes the recipient side: check, authenticate and download', async () => {
@@ -247,7 +321,7 @@ describe('the OpenAPI description', () => {
         'POST',
         answer(400, { error: "Unsupported file type '.xyz'. Supported types are: '.pdf'" }),
       ),
-    ).toHaveLength(3);
+    ).toHaveLength(4);
     expect(departures(FILE_CHECK, 'POST', answer(200, { mimetype: 'application/zip' }))).toHaveLength(1);
   });
 

@@ -18,7 +18,13 @@ const COMPILED_CLI = join(projectRoot, 'dist', 'src', 'cli.js');
 export function runCli(
   args: string[],
   env: Record<string, string>,
-  { inheritEnv = true }: { inheritEnv?: boolean } = {},
+  {
+    inheritEnv = true,
+    onSpawn,
+  }: {
+    inheritEnv?: boolean;
+    /** Told the CLI process's id once it runs. */ onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<CliResult> {
   if (!existsSync(COMPILED_CLI)) throw new Error(`${COMPILED_CLI} is missing: run "npm run build" first`);
   return new Promise((resolve, reject) => {
@@ -27,6 +33,7 @@ export function runCli(
       env: inheritEnv ? { ...process.env, ...env } : env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

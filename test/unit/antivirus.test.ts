@@ -30,15 +30,23 @@ describe('antivirus configuration', () => {
     expect(() => parseClamdAddress('tcp://clamav:99999')).toThrow(ConfigError);
   });
 
-  it("has local defaults, needs PORT and the key elsewhere, and uses the API's file limit", () => {
+  it("has local defaults, needs PORT and the key elsewhere, and uses the API's larger file limit", () => {
     const local = loadAntivirusConfig({ NOTIFY_ENVIRONMENT: 'development' });
     expect(local).toMatchObject({
       port: 6016,
       apiKey: 'test-key',
       clamd: { address: { path: '/var/run/clamav/clamd.ctl' }, timeoutMs: 20_000 },
-      maxFileSize: 2 * 1024 * 1024 + 1024,
+      maxFileSize: 100 * 1024 * 1024,
       requestTimeoutMs: 30_000,
     });
+    const base = { PORT: '1', ANTIVIRUS_API_KEY: 'k' };
+    expect(loadAntivirusConfig({ ...base, MAX_STREAMED_FILE_SIZE: '5000000' }).maxFileSize).toBe(5_000_000);
+    // The larger of the API's two limits: a JSON limit raised above the streamed one still scans.
+    expect(
+      loadAntivirusConfig({ ...base, MAX_STREAMED_FILE_SIZE: '1000', MAX_DECODED_FILE_SIZE: '3000000' })
+        .maxFileSize,
+    ).toBe(3_000_000);
+    expect(() => loadAntivirusConfig({ ...base, MAX_STREAMED_FILE_SIZE: 'lots' })).toThrow(ConfigError);
     expect(() => loadAntivirusConfig({ ANTIVIRUS_API_KEY: 'k' })).toThrow(
       'Missing required environment variable: PORT',
     );

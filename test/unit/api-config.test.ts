@@ -25,7 +25,25 @@ describe('API configuration', () => {
     expect(config.limits).toEqual({
       maxContentLength: 3 * 1024 * 1024,
       maxDecodedFileSize: 2 * 1024 * 1024 + 1024,
+      maxStreamedFileSize: 100 * 1024 * 1024,
     });
+    expect(config.uploadPace).toEqual({
+      stallTimeoutMs: 15_000,
+      minBytesPerSecond: 16 * 1024,
+      windowMs: 30_000,
+    });
+  });
+
+  it('reads the streamed upload limits', () => {
+    const config = loadApiConfig({
+      NOTIFY_ENVIRONMENT: 'development',
+      MAX_STREAMED_FILE_SIZE: '5000',
+      UPLOAD_STALL_TIMEOUT_SECONDS: '3',
+      UPLOAD_MIN_BYTES_PER_SECOND: '0',
+      UPLOAD_MIN_RATE_WINDOW_SECONDS: '10',
+    });
+    expect(config.limits.maxStreamedFileSize).toBe(5000);
+    expect(config.uploadPace).toEqual({ stallTimeoutMs: 3000, minBytesPerSecond: 0, windowMs: 10_000 });
   });
 
   it('reads Notify API names in production', () => {

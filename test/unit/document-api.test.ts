@@ -31,13 +31,17 @@ describe('Content-Disposition', () => {
 
   it('encodes unicode and awkward characters per RFC 5987', () => {
     expect(contentDisposition('pdf', 'Résumé – 2024.pdf')).toBe(
-      `inline; filename="Resume _ 2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%E2%80%93%202024.pdf`,
+      `inline; filename="Resume  2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%E2%80%93%202024.pdf`,
     );
     expect(contentDisposition('pdf', 'say "hi"\\.pdf')).toBe(
       `inline; filename="say _hi__.pdf"; filename*=UTF-8''say%20%22hi%22%5C.pdf`,
     );
     expect(contentDisposition('pdf', '文件.pdf')).toBe(
-      `inline; filename=__.pdf; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
+      `inline; filename=.pdf; filename*=UTF-8''%E6%96%87%E4%BB%B6.pdf`,
+    );
+    // Notify's (Werkzeug's) fallback: NFKD, then every non-ASCII character dropped, compatibility forms included.
+    expect(contentDisposition('pdf', 'ﬁnal ½ Ünïcödé.pdf')).toBe(
+      `inline; filename="final 12 Unicode.pdf"; filename*=UTF-8''%EF%AC%81nal%20%C2%BD%20%C3%9Cn%C3%AFc%C3%B6d%C3%A9.pdf`,
     );
     expect(contentDisposition('pdf', 'a\r\nSet-Cookie: x.pdf')).not.toMatch(/[\r\n]/);
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { makeBearerCheck } from '../auth.js';
 import { ClamdError, ClamdSizeLimitError } from '../clamd.js';
 import { countScan } from '../metrics.js';
+import { suspendRequestDeadline } from '../../common/request-context.js';
 import { startUpstreamTimer } from '../../server/metrics.js';
 import { AntivirusHttpError, MULTIPART_OVERHEAD_BYTES, scanUpload, type Scanner } from '../upload.js';
 
@@ -13,7 +14,8 @@ export interface ScanRouteOptions {
 
 /**
  * `POST /scan` (Notify's antivirus contract): multipart with the file in `document`, bearer token →
- * `{"ok": true}` clean, `{"ok": false}` virus; 413 over the file limit, 503 when clamd cannot answer. The log
+ * `{"ok": true}` clean, `{"ok": false}` virus; 413 over the file limit, 503 when clamd cannot answer (or the
+ * file stops arriving for CLAMD_TIMEOUT_SECONDS). The log
  * line holds the verdict, the signature and the size, never the file or its name.
  */
 export async function scanRoutes(app: FastifyInstance, options: ScanRouteOptions): Promise<void> {
@@ -35,6 +37,9 @@ export async function scanRoutes(app: FastifyInstance, options: ScanRouteOptions
         const { verdict, bytes } = await scanUpload(request.raw, options.scanner, {
           maxFileSize: options.maxFileSize,
           signal: request.deadline,
+          // A large file streamed on from a slow upload may take longer than the request deadline; while it
+          // arrives, clamd's progress timeout (CLAMD_TIMEOUT_SECONDS without a chunk) bounds it instead.
+          onFileStart: () => suspendRequestDeadline(request),
         });
         done(200);
         if (verdict.clean) {

@@ -5,6 +5,14 @@ export const WORD_MIMETYPE = 'application/msword';
 const CFB_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const WORD_STREAM_NAME = Buffer.from('WordDocument', 'utf16le');
 const TEXT_SAMPLE_BYTES = 64 * 1024;
+/** How much of a streamed file the type is detected from (file-type reads Office containers' first entries). */
+export const TYPE_PREFIX_BYTES = 1024 * 1024;
+
+/** What is known of a file larger than the prefix the type is detected from. */
+export interface BeyondPrefix {
+  /** Whether the legacy Word stream name appears anywhere in the file (an OLE directory can be at its end). */
+  hasWordStreamName: boolean;
+}
 
 /** The allowed mimetypes, as Notify lists them in its error messages. */
 export function allowedExtensionsList(): string {
@@ -23,9 +31,10 @@ export function isAllowedMimetype(mimetype: string): boolean {
  * (file-type, plus the legacy Word check for OLE compound files), then text by inspection: RTF, JSON, CSV,
  * plain text. Anything else is "application/octet-stream" (not allowed).
  */
-export async function detectMimetype(content: Buffer): Promise<string> {
+export async function detectMimetype(content: Buffer, beyondPrefix?: BeyondPrefix): Promise<string> {
   if (content.length >= 8 && content.subarray(0, 8).equals(CFB_SIGNATURE)) {
-    return content.includes(WORD_STREAM_NAME) ? WORD_MIMETYPE : 'application/x-ole-storage';
+    const hasWordStream = beyondPrefix?.hasWordStreamName ?? content.includes(WORD_STREAM_NAME);
+    return hasWordStream ? WORD_MIMETYPE : 'application/x-ole-storage';
   }
   // A byte-order mark means text, whatever binary format its first bytes happen to resemble (FF FE is an
   // MPEG audio frame header to file-type).
@@ -46,6 +55,44 @@ export async function detectMimetype(content: Buffer): Promise<string> {
 function startsWithBom(content: Buffer): boolean {
   const [a, b, c] = content;
   return (a === 0xef && b === 0xbb && c === 0xbf) || (a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff);
+}
+
+/**
+ * The type of a file that arrives as a stream, from its first TYPE_PREFIX_BYTES: a file that fits is typed
+ * exactly as a whole one; a larger one by the same rules on the prefix (JSON, which cannot be proved from part of
+ * a document, reads as text), plus a search of the whole stream for the legacy Word stream name.
+ */
+export class StreamedTypeDetector {
+  private readonly prefix: Buffer[] = [];
+  private prefixLength = 0;
+  private size = 0;
+  private hasWordStreamName = false;
+  /** The end of the previous chunk, so a name split across two chunks is still found. */
+  private tail = Buffer.alloc(0);
+
+  push(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.prefixLength < TYPE_PREFIX_BYTES) {
+      const part = chunk.subarray(0, TYPE_PREFIX_BYTES - this.prefixLength);
+      this.prefix.push(part);
+      this.prefixLength += part.length;
+    }
+    if (!this.hasWordStreamName) {
+      const window = Buffer.concat([this.tail, chunk]);
+      this.hasWordStreamName = window.includes(WORD_STREAM_NAME);
+      this.tail = window.subarray(Math.max(0, window.length - WORD_STREAM_NAME.length + 1));
+    }
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  detect(): Promise<string> {
+    const prefix = Buffer.concat(this.prefix);
+    if (this.size <= TYPE_PREFIX_BYTES) return detectMimetype(prefix);
+    return detectMimetype(prefix, { hasWordStreamName: this.hasWordStreamName });
+  }
 }
 
 /** Text heuristics for content that file-type did not recognise. */

@@ -17,7 +17,8 @@ export interface CheckedUpload {
 /**
  * What the sending side's two routes (upload and file check) share, set up in the plugin that defines them:
  * the bearer check before the (large) body is read, Notify's 413 message for a body over MAX_CONTENT_LENGTH,
- * and the same body read and checks (antivirus, then the type from the content).
+ * and the same body read and checks (antivirus, then the type from the content). A multipart form (the
+ * streamed upload) is left unread for the route to stream (see receiveStreamedUpload).
  */
 export function checkedUploads(
   app: FastifyInstance,
@@ -33,6 +34,9 @@ export function checkedUploads(
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new ApiError(413, FILE_TOO_LARGE);
     throw error;
   });
+
+  // A multipart form is the streamed upload: its route reads the body itself, once, as it arrives.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null, undefined));
 
   const guard: onRequestAsyncHookHandler = async (request) => {
     const serviceId = uuidParam((request.params as { sid?: string }).sid);

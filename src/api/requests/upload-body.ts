@@ -4,6 +4,7 @@ import { isRecord } from '../../common/json.js';
 import { ApiError } from '../errors.js';
 import { allowedExtensionsList, filenameExtension } from '../checks/mimetype.js';
 import { parseRetentionWeeks } from '../expiry.js';
+import type { DocumentLanguage } from '../store/document-store.js';
 
 export const MAX_FILENAME_LENGTH = 100;
 /** Notify's one answer for any upload too large, whether the file or the whole body. */
@@ -19,25 +20,50 @@ const FORBIDDEN_IN_FILENAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 /** A UTF-16 surrogate without its pair: not a character at all (JSON's "\ud800" escapes can carry one). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-export interface UploadRequest {
-  content: Buffer;
+/** The upload's optional fields, validated: the same for the JSON body and the multipart form. */
+export interface UploadFields {
   isCsv: boolean;
   /** Normalised (trimmed, lowercase) as Notify does before hashing. */
   confirmationEmail: string | undefined;
   /** "N weeks", or undefined for the default. */
   retentionPeriod: string | undefined;
   filename: string | undefined;
+  /** The recipient pages' language the sending service chose; undefined means English. */
+  language: DocumentLanguage | undefined;
+}
+
+export interface UploadRequest extends UploadFields {
+  content: Buffer;
+}
+
+/** The optional fields' names as the JSON body and the multipart form spell them. */
+export const UPLOAD_FIELD_NAMES = [
+  'is_csv',
+  'confirmation_email',
+  'retention_period',
+  'filename',
+  'language',
+] as const;
+export type UploadFieldName = (typeof UPLOAD_FIELD_NAMES)[number];
+
+export function isUploadFieldName(name: string): name is UploadFieldName {
+  return (UPLOAD_FIELD_NAMES as readonly string[]).includes(name);
 }
 
 /** The body of an upload or a file check, validated field by field into a clear 400 (or 413 for size). */
 export function parseUploadBody(body: unknown, maxDecodedFileSize: number): UploadRequest {
   if (!isRecord(body)) throw new ApiError(400, 'Request body must be a JSON object');
+  return { content: decodeDocument(body.document, maxDecodedFileSize), ...parseUploadFields(body) };
+}
+
+/** The optional fields of a body (absent or null: the default), each validated into a clear 400. */
+export function parseUploadFields(body: Readonly<Record<string, unknown>>): UploadFields {
   return {
-    content: decodeDocument(body.document, maxDecodedFileSize),
     isCsv: parseIsCsv(body.is_csv),
     confirmationEmail: parseEmail(body.confirmation_email),
     retentionPeriod: parseRetention(body.retention_period),
     filename: parseFilename(body.filename),
+    language: parseLanguage(body.language),
   };
 }
 
@@ -68,6 +94,12 @@ function parseEmail(value: unknown): string | undefined {
   const email = validateEmailAddress(value);
   if (email === undefined) throw new ApiError(400, 'Not a valid email address');
   return email.toLowerCase();
+}
+
+function parseLanguage(value: unknown): DocumentLanguage | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === 'en' || value === 'cy') return value;
+  throw new ApiError(400, "`language` must be 'en' (English) or 'cy' (Welsh)");
 }
 
 function parseRetention(value: unknown): string | undefined {

@@ -30,6 +30,8 @@ export async function checkRoute(app: FastifyInstance, options: CheckRouteOption
           file_extension: extension,
           filename: metadata.filename ?? null,
           available_until: availableUntil(metadata),
+          // Only when the sender chose one: absent means English, and Notify's answer has no such field.
+          ...(metadata.language !== undefined ? { language: metadata.language } : {}),
         },
       };
     },

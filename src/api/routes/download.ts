@@ -5,7 +5,7 @@ import { NO_STORE, PRIVATE_HEADERS, PRIVATE_NO_STORE } from '../../common/securi
 import type { ApiContext } from '../context.js';
 import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
 import { ApiError } from '../errors.js';
-import { contentDisposition, parseRange } from '../download-headers.js';
+import { contentDisposition, downloadContentType, parseRange } from '../download-headers.js';
 import { recipientUrl } from '../links.js';
 import { cookieValues } from '../requests/cookie-header.js';
 import { documentIdParam, keyQuery, uuidParam } from '../requests/params.js';
@@ -55,7 +55,7 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
       const filename = metadata.filename ?? `${documentId}.${extension}`;
       reply.headers({
         ...PRIVATE_HEADERS,
-        'Content-Type': servedMimetype(metadata),
+        'Content-Type': downloadContentType(servedMimetype(metadata)),
         'Content-Disposition': contentDisposition(extension, filename),
         'Accept-Ranges': 'bytes',
         ETag: etag,
