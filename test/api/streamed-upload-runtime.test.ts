@@ -1,7 +1,8 @@
-// kill -9 of the API (the built server, as production runs it) in the middle of a large streamed upload, then a
-// restart on the same data folder: no document, and no temporary file left behind.
+// Streamed uploads under the built server, as production runs it: a slow but steady upload outlasts the server's
+// time to receive a request; kill -9 in the middle of a large upload, then a restart on the same data folder,
+// leaves no document and no temporary file.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,24 +11,25 @@ import { pdf } from '../../harness/samples.js';
 import { AUTH_TOKEN, SERVICE_ID, uploadBody } from '../helpers/api-harness.js';
 import { type RunningServer, startServer } from '../server/helpers.js';
 import { documentApiPaths } from '../../src/common/routes.js';
-import { filesUnder, sendGenerated } from './multipart-client.js';
+import { filesUnder, sendGenerated, sendMultipart } from './multipart-client.js';
 
 const MIB = 1024 * 1024;
 const builtEntry = fileURLToPath(new URL('../../dist/src/bin/api.js', import.meta.url));
 let dataDir = '';
 const servers: RunningServer[] = [];
 
-async function startBuiltApi(): Promise<RunningServer> {
+async function startBuiltApi(env: Record<string, string> = {}): Promise<RunningServer> {
   const server = await startServer(
     {
       NOTIFY_ENVIRONMENT: 'test',
       AUTH_TOKENS: AUTH_TOKEN,
       ANTIVIRUS_ENABLED: 'false',
       REDIS_ENABLED: 'false',
-      DATA_DIR: dataDir,
+      DATA_DIR: join(dataDir, 'crash'),
       FRONTEND_HOSTNAME: 'frontend.test',
       DOCUMENT_DOWNLOAD_API_HOSTNAME: 'download.frontend.test',
       WEB_CONCURRENCY: '1',
+      ...env,
     },
     undefined,
     { entrypoint: 'api', waitForWorkers: false },
@@ -49,6 +51,23 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+describe('a slow but steady streamed upload under the server runtime', () => {
+  it('is not cut off by the time to receive a whole request (here 2 s)', { timeout: 120_000 }, async () => {
+    const server = await startBuiltApi({
+      HTTP_SERVE_TIMEOUT_SECONDS: '1',
+      HTTP_HEADERS_TIMEOUT_SECONDS: '1',
+      DATA_DIR: join(dataDir, 'slow'),
+    });
+    const api = { url: `http://127.0.0.1:${server.port}` } as Parameters<typeof sendMultipart>[0];
+    const content = pdf('x'.repeat(100_000));
+    const pieces = Array.from({ length: 10 }, (_, i) => content.subarray(i * 10_001, (i + 1) * 10_001));
+    const answer = await sendMultipart(api, [{ file: pieces }], { gapMs: 450 });
+    expect(answer.ms).toBeGreaterThan(4000);
+    expect(answer.status).toBe(201);
+    await server.stop();
+  });
+});
+
 describe('a crash during a streamed upload', () => {
   it('leaves no document and, after a restart, no temporary file', { timeout: 120_000 }, async () => {
     const first = await startBuiltApi();
@@ -60,7 +79,7 @@ describe('a crash during a streamed upload', () => {
         if (offset !== 20 * MIB) return;
         // Give the store a moment to write what it has, then see the write in progress and kill the server.
         await new Promise((resolve) => setTimeout(resolve, 300));
-        partial = await filesUnder(dataDir);
+        partial = await filesUnder(join(dataDir, 'crash'));
         first.child.kill('SIGKILL');
         await first.exited;
       },
@@ -78,10 +97,13 @@ describe('a crash during a streamed upload', () => {
     });
     expect(response.status).toBe(201);
     const { document } = (await response.json()) as { document: { id: string } };
-    const left = await filesUnder(dataDir);
+    const left = await filesUnder(join(dataDir, 'crash'));
     expect(left.filter((file) => file.includes('/documents/'))).toEqual(
       expect.arrayContaining([expect.stringContaining(document.id)]),
     );
-    expect(left.filter((file) => file.includes('/documents/') && !file.includes(document.id))).toEqual([]);
+    expect(
+      left.filter((file) => file.includes('/documents/') && !file.includes(document.id)),
+      (await Promise.all(left.map(async (f) => `${f} ${(await stat(f)).size}`))).join(' '),
+    ).toEqual([]);
   });
 });
