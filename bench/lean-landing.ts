@@ -37,7 +37,7 @@ import { productionHeapFlags, startCompiledChild } from './lib/compiled-child.js
 import { type ProfileAreas, profileAreas } from './lib/profile-areas.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
-import { differences, fetchAnswer, makeTemplate, volatileHeaders } from './lib/lean-template.js';
+import { differences, fetchAnswer, makeTemplate, nonceOf, volatileHeaders } from './lib/lean-template.js';
 import { residentByKind } from './lib/smaps.js';
 import { startWebRuntime } from './lib/web-runtime.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
@@ -247,6 +247,10 @@ async function startLean(frontendPort: number, upstreamUrl: string) {
   ]);
   const volatile = volatileHeaders(first, second);
   const check = async (when: string) => {
+    const leanUrl = `http://127.0.0.1:${lean.port}${landingPath}`;
+    if (nonceOf(await fetchAnswer(leanUrl)) === nonceOf(await fetchAnswer(leanUrl))) {
+      throw new Error('the lean reference sent the same CSP nonce twice');
+    }
     const found = differences(
       first,
       await fetchAnswer(`http://127.0.0.1:${lean.port}${landingPath}`),
