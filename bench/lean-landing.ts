@@ -34,7 +34,7 @@ import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/id
 import { paths } from '../src/common/project-files.js';
 import { startChild } from './lib/child.js';
 import { productionHeapFlags, startCompiledChild } from './lib/compiled-child.js';
-import { type ProfileAreas, profileAreas } from './lib/profile-areas.js';
+import { type ProfileAreas, profileAreas, type Share } from './lib/profile-areas.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
 import { differences, fetchAnswer, makeTemplate, nonceOf, volatileHeaders } from './lib/lean-template.js';
@@ -266,7 +266,7 @@ async function startLean(frontendPort: number, upstreamUrl: string) {
   process.stdout.write(
     `lean reference: same answer as the frontend (headers varying per response: ${[...volatile].sort().join(', ')})\n`,
   );
-  return { lean, check, headerCount: Object.keys(first.headers).length };
+  return { lean, check, templateFile, headerCount: Object.keys(first.headers).length };
 }
 
 async function deepMemory(
@@ -327,12 +327,16 @@ interface ProfileRun {
   file: string;
 }
 
-async function profileFrontend(upstreamUrl: string, probeDir: string): Promise<ProfileRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'frontend-cpu-prof-'));
-  const server = await startWebRuntime(frontendEnv(upstreamUrl, probeDir, 1), {
-    file: process.execPath,
-    args: [...productionHeapFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/src/bin/web.js'],
-  });
+/**
+ * A server started by `start` with `node --cpu-prof` writing into the directory it is given, under the landing
+ * load: the samples of the measured window only (V8's clock and process.hrtime are both the monotonic clock).
+ */
+async function profiled(
+  name: string,
+  start: (dir: string) => Promise<{ port: number; stop(): Promise<void> }>,
+): Promise<ProfileRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'cpu-prof-'));
+  const server = await start(dir);
   let window: [number, number];
   let wrk: WrkResult;
   try {
@@ -345,17 +349,36 @@ async function profileFrontend(upstreamUrl: string, probeDir: string): Promise<P
   } finally {
     await server.stop();
   }
-  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  const file = readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'));
   if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
   const areas = profileAreas(join(dir, file), window[0], window[1], 30);
   if (areas.busyMs < profileSeconds * 100) {
     throw new Error(`only ${areas.busyMs.toFixed(0)} ms of samples in the measured window: clocks differ?`);
   }
   process.stdout.write(
-    `profile: ${wrk.requests} requests, ${areas.busyMs.toFixed(0)} ms busy, ${join(dir, file)}\n`,
+    `${name} profiled: ${wrk.requests} requests, ${areas.busyMs.toFixed(0)} ms busy, ${join(dir, file)}\n`,
   );
   return { areas, requests: wrk.requests, requestsPerSecond: wrk.requestsPerSecond, file: join(dir, file) };
 }
+
+/** One process of the frontend (the compiled, unbundled entry point, so samples keep their file). */
+const profileFrontend = (upstreamUrl: string, probeDir: string) =>
+  profiled('frontend', (dir) =>
+    startWebRuntime(frontendEnv(upstreamUrl, probeDir, 1), {
+      file: process.execPath,
+      args: [...productionHeapFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/src/bin/web.js'],
+    }),
+  );
+
+/** One process of the lean reference. */
+const profileLean = (upstreamUrl: string, templateFile: string) =>
+  profiled('lean reference', (dir) =>
+    startCompiledChild(
+      lib('lean-frontend.ts'),
+      ['1', templateFile, upstreamUrl, upstreamUrl],
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    ),
+  );
 
 function gitCommit(): string {
   try {
@@ -374,7 +397,7 @@ function report(
   rows: Row[],
   run: FrontendRun,
   headerCount: number,
-  profile?: ProfileRun,
+  profiles?: { frontend: ProfileRun; lean: ProfileRun },
 ): string {
   const allLean = rows.find((row) => row.name.includes('lean reference landing (') && !row.lean)!.measured;
   const row = (name: string, m: Measured, memory?: ServerMemory, lean: Measured = allLean) =>
@@ -457,42 +480,66 @@ function report(
       '',
     );
   }
-  if (profile) {
-    const perRequest = (ms: number) => `${((ms * 1000) / profile.requests).toFixed(1)} µs`;
-    const table = (title: string, shares: ProfileAreas['byFile'], count: number) => [
+  if (profiles) {
+    const { frontend, lean } = profiles;
+    const us = (ms: number, run: ProfileRun) => (ms * 1000) / run.requests;
+    const perRequest = (ms: number, run: ProfileRun = frontend) => `${us(ms, run).toFixed(1)} µs`;
+    const escape = (name: string) => name.replace(/\|/g, '\\|');
+    const table = (title: string, shares: Share[], count: number, run: ProfileRun = frontend) => [
       `| ${title} | per request | share |`,
       '| --- | ---: | ---: |',
       ...shares
         .slice(0, count)
-        .map(
-          (s) =>
-            `| ${s.name.replace(/\|/g, '\\|')} | ${perRequest(s.ms)} | ${(s.share * 100).toFixed(1)} % |`,
-        ),
+        .map((s) => `| ${escape(s.name)} | ${perRequest(s.ms, run)} | ${(s.share * 100).toFixed(1)} % |`),
       '',
     ];
+    const side = (pick: (areas: ProfileAreas) => Share[]) => {
+      const leanBy = new Map(pick(lean.areas).map((s) => [s.name, s.ms]));
+      const frontendBy = new Map(pick(frontend.areas).map((s) => [s.name, s.ms]));
+      // The frontend's concerns largest first, then those only the lean reference has.
+      const names = [...frontendBy.keys(), ...[...leanBy.keys()].filter((name) => !frontendBy.has(name))];
+      return [
+        '| concern | frontend | lean reference | frontend − lean |',
+        '| --- | ---: | ---: | ---: |',
+        ...names.map((name) => {
+          const frontendUs = us(frontendBy.get(name) ?? 0, frontend);
+          const leanUs = us(leanBy.get(name) ?? 0, lean);
+          return `| ${escape(name)} | ${frontendUs.toFixed(1)} µs | ${leanUs.toFixed(1)} µs | ${(frontendUs - leanUs).toFixed(1)} µs |`;
+        }),
+        `| **all busy samples** | **${perRequest(frontend.areas.busyMs)}** | **${perRequest(lean.areas.busyMs, lean)}** | ` +
+          `**${(us(frontend.areas.busyMs, frontend) - us(lean.areas.busyMs, lean)).toFixed(1)} µs** |`,
+        '',
+      ];
+    };
     lines.push(
       "## Where a worker's CPU goes (landing page)",
       '',
-      `One process of the frontend (WEB_CONCURRENCY=1, \`dist/src/bin/web.js\`: the same code, compiled but not bundled,`,
-      `so samples keep their source file) under \`node --cpu-prof\`, landing load: ${fmt(profile.requests)} requests in`,
-      `${profileSeconds} s (${fmt(profile.requestsPerSecond)} req/s while profiled). Only the samples of the measured window count:`,
-      `${profile.areas.busyMs.toFixed(0)} ms busy, **${perRequest(profile.areas.busyMs)} per request** (the profiler's own cost`,
-      'included). Self time: a native or builtin leaf counts for the nearest JavaScript caller.',
+      'One process each under `node --cpu-prof` (default 1 ms sampling), landing load after a warm-up; only the',
+      `samples of the ${profileSeconds} s measured window count. The frontend: WEB_CONCURRENCY=1, \`dist/src/bin/web.js\` (the`,
+      'same code as the bundle, compiled but not bundled, so samples keep their source file), ' +
+        `${fmt(frontend.requests)} requests (${fmt(frontend.requestsPerSecond)} req/s while profiled),`,
+      `**${perRequest(frontend.areas.busyMs)} busy per request**. The lean reference: one process, ${fmt(lean.requests)} requests`,
+      `(${fmt(lean.requestsPerSecond)} req/s), **${perRequest(lean.areas.busyMs, lean)} per request**. (The profiler's own cost is`,
+      'included, and one process has no primary: these are not the /proc figures above.) Self time: a native or',
+      'builtin leaf counts for the nearest JavaScript caller.',
       '',
       "By what the code is for (node's own modules count for the app code that called them):",
       '',
-      ...table('concern', profile.areas.byConcern, 30),
+      ...side((areas) => areas.byConcern),
       'Inclusive (everything a concern called, counted once per sample). Fastify runs the next hook and the handler',
       "from inside the previous hook's `done()`, so a hook's inclusive time also holds what ran after it: read this",
       'table for the render, the upstream clients and the like, not for the hooks.',
       '',
-      ...table('concern', profile.areas.concernInclusive, 30),
-      'By file (self time):',
+      ...table('concern', frontend.areas.concernInclusive, 30),
+      'The frontend by file (self time):',
       '',
-      ...table('file', profile.areas.byFile, 25),
-      'By function (self time):',
+      ...table('file', frontend.areas.byFile, 25),
+      'The frontend by function (self time):',
       '',
-      ...table('function', profile.areas.functions, 25),
+      ...table('function', frontend.areas.functions, 25),
+      'The lean reference by function (self time):',
+      '',
+      ...table('function', lean.areas.functions, 15, lean),
     );
   }
   return lines.join('\n');
@@ -539,7 +586,7 @@ async function main(): Promise<void> {
     });
     await bare.stop();
 
-    const { lean, check, headerCount } = await startLean(frontend.port, upstreamUrl);
+    const { lean, check, templateFile, headerCount } = await startLean(frontend.port, upstreamUrl);
     await untilWorkers(lean.process.pid!);
     const leanRounds: Measured[] = [];
     const frontendRounds: Measured[] = [];
@@ -586,8 +633,13 @@ async function main(): Promise<void> {
       },
     );
 
-    const profile = options['no-profile'] ? undefined : await profileFrontend(upstreamUrl, probeDir);
-    const markdown = report(load, rows, run, headerCount, profile);
+    const profiles = options['no-profile']
+      ? undefined
+      : {
+          frontend: await profileFrontend(upstreamUrl, probeDir),
+          lean: await profileLean(upstreamUrl, templateFile),
+        };
+    const markdown = report(load, rows, run, headerCount, profiles);
     if (options['no-write']) {
       process.stdout.write(`\n${markdown}\n`);
     } else {

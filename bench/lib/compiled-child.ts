@@ -2,8 +2,7 @@
  * Benchmark servers run as the product's are: compiled JavaScript under plain node with the production heap
  * flags, not under tsx (whose loader adds memory and start-up work the product does not have).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -18,12 +17,15 @@ export function productionHeapFlags(): string[] {
   return flags.split(/\s+/).filter(Boolean);
 }
 
-/** Bundles a TypeScript entry point (and the packages it imports) into one JavaScript file in a temp dir. */
+/**
+ * Bundles a TypeScript entry point and the project files it imports into one JavaScript file. Packages stay
+ * where they are (imported from node_modules, as the product's compiled code does, so a CPU profile names
+ * them); the file goes under node_modules/.cache so that those imports resolve.
+ */
 export async function compile(script: URL): Promise<URL> {
-  const outfile = join(
-    mkdtempSync(join(tmpdir(), 'bench-compiled-')),
-    basename(fileURLToPath(script)).replace(/\.ts$/, '.mjs'),
-  );
+  const dir = join(paths.root, 'node_modules', '.cache', 'bench-compiled');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, basename(fileURLToPath(script)).replace(/\.ts$/, '.mjs'));
   await build({
     entryPoints: [fileURLToPath(script)],
     outfile,
@@ -31,16 +33,21 @@ export async function compile(script: URL): Promise<URL> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Bundled CommonJS packages (undici) call require for node's own modules.
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
+    packages: 'external',
     logLevel: 'error',
   });
   return pathToFileURL(outfile);
 }
 
-/** `script` compiled and started under plain node with the production heap flags. */
-export async function startCompiledChild(script: URL, args: string[] = []): Promise<Child> {
-  return startChild(await compile(script), { args, nodeArgs: productionHeapFlags(), plainNode: true });
+/** `script` compiled and started under plain node with the production heap flags (and `nodeArgs`). */
+export async function startCompiledChild(
+  script: URL,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<Child> {
+  return startChild(await compile(script), {
+    args,
+    nodeArgs: [...productionHeapFlags(), ...nodeArgs],
+    plainNode: true,
+  });
 }

@@ -42,6 +42,8 @@ type Frame = ProfileNode['callFrame'];
  * frontend's own wrappers come before the packages they call.
  */
 const CONCERNS: [string, RegExp][] = [
+  // A benchmark's own server, compiled by bench/lib/compiled-child.ts.
+  ["the benchmark server's own code", /node_modules\/\.cache\/bench-compiled\//],
   ['Nunjucks render (views.js and nunjucks)', /\/src\/frontend\/views\.js|node_modules\/nunjucks\//],
   ['admin JWT signing', /\/src\/common\/jwt\.js/],
   ['upstream answers: JSON parsing', /\/src\/frontend\/clients\/upstream\.js#parseJson/],
@@ -84,6 +86,8 @@ function concernOf(frame: Frame): string | undefined {
 function fileOf(frame: Frame): string | undefined {
   const url = frame.url;
   if (!url) return undefined;
+  const compiled = /node_modules\/\.cache\/bench-compiled\/(.*)$/.exec(url);
+  if (compiled) return `bench (compiled) ${compiled[1]}`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return `package ${pkg[1]}`;
   if (url.startsWith('node:')) return url;
