@@ -444,8 +444,9 @@ function report(
     '',
     `## Frontend memory after ${fmt(deep.landingRequests)} landing requests`,
     '',
-    `The landing load went on for ${deep.seconds.toFixed(0)} s more after the measured window (requests counted by wrk,`,
-    "the warm-up's estimated at the measured rate).",
+    'Landing requests counted by wrk, warm-ups included; after the measured rounds the load went on for ' +
+      `${deep.seconds.toFixed(0)} s more`,
+    `(until at least ${fmt(memoryRequests)} in all, for at most ${memoryMaxSeconds} s).`,
     '',
     `Primary: RSS ${mb(deep.memory.primary.rss)} MB (${mb(deep.memory.primary.private)} private). Workers: ` +
       deep.memory.workers.map((w) => `${mb(w.rss)} MB (${mb(w.private)} private)`).join(', ') +

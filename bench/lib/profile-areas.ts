@@ -44,7 +44,10 @@ type Frame = ProfileNode['callFrame'];
 const CONCERNS: [string, RegExp][] = [
   // A benchmark's own server, compiled by bench/lib/compiled-child.ts.
   ["the benchmark server's own code", /node_modules\/\.cache\/bench-compiled\//],
-  ['Nunjucks render (views.js and nunjucks)', /\/src\/frontend\/views\.js|node_modules\/nunjucks\//],
+  [
+    'Nunjucks render (views.js and nunjucks)',
+    /\/src\/frontend\/views\.js|node_modules\/(nunjucks|a-sync-waterfall|asap)\//,
+  ],
   ['admin JWT signing', /\/src\/common\/jwt\.js/],
   ['upstream answers: JSON parsing', /\/src\/frontend\/clients\/upstream\.js#parseJson/],
   ['upstream clients (request building, metrics observer)', /\/src\/frontend\/clients\//],
