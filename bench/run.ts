@@ -46,6 +46,16 @@ const BENCHES: Record<string, Bench> = {
     needsWrk: true,
     needsBuild: false,
   },
+  'lean-landing': {
+    file: 'lean-landing.ts',
+    measures:
+      'landing page CPU and req/s of the frontend against a hand-written lean reference and bare node:http; ' +
+      'the other pages; worker memory after 50,000 pages; a CPU profile by concern',
+    report: 'bench/results/lean-pages.md',
+    quick: false,
+    needsWrk: true,
+    needsBuild: true,
+  },
   'server-runtime': {
     file: 'server-runtime.ts',
     measures:

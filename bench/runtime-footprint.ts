@@ -19,7 +19,7 @@
  * unless --no-write.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,7 @@ import { freePort } from '../harness/ports.js';
 import { startChild, stopProcess } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
+import { residentByKind } from './lib/smaps.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
 const { values: options } = parseArgs({
@@ -59,39 +60,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 });
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/**
- * Where a process's resident memory is, from /proc/PID/smaps: the node binary's own pages (code, V8's
- * snapshot, ICU data: file-backed, shared by every process running it), V8's heap (anonymous mappings of its
- * 256 KiB pages and larger), malloc's heap and the rest.
- */
-function residentByKind(pid: number): Record<string, number> {
-  const kinds: Record<string, number> = {};
-  let kind = 'other';
-  try {
-    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-      const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
-      if (mapping) {
-        const size = parseInt(mapping[2]!, 16) - parseInt(mapping[1]!, 16);
-        const name = mapping[3]!;
-        kind = name.endsWith('/node')
-          ? 'node binary (shared)'
-          : name === '[heap]'
-            ? 'malloc heap'
-            : name === '' && size >= 256 * 1024
-              ? 'V8 heap pages and other large anonymous maps'
-              : name.includes('.so')
-                ? 'shared libraries'
-                : 'other';
-      } else if (line.startsWith('Rss:')) {
-        kinds[kind] = (kinds[kind] ?? 0) + Number(/(\d+)/.exec(line)![1]) * 1024;
-      }
-    }
-  } catch {
-    // the process is gone
-  }
-  return kinds;
-}
 
 function statusOk(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -19,14 +19,14 @@ export interface Child {
 
 /**
  * Forks a TypeScript file under tsx with an IPC channel and waits for its "ready" message. `nodeArgs` go to
- * node itself (e.g. --cpu-prof).
+ * node itself (e.g. --cpu-prof). `plainNode`: the script is JavaScript, run without tsx.
  */
 export async function startChild(
   script: URL,
-  options: { args?: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { args?: string[]; nodeArgs?: string[]; env?: NodeJS.ProcessEnv; plainNode?: boolean } = {},
 ): Promise<Child> {
   const child = fork(fileURLToPath(script), options.args ?? [], {
-    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+    execArgv: [...(options.plainNode ? [] : ['--import', 'tsx']), ...(options.nodeArgs ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -1,10 +1,13 @@
 /**
  * Instant local upstreams for the frontend benchmark, in their own process: the service directory
  * (`GET /service/:id`) and the document API (`GET .../check`) answered from prepared bytes, keep-alive on.
+ * A document whose id starts with CONFIRM_DOCUMENT_PREFIX asks the recipient to confirm their email address.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { reportReady } from './child.js';
+
+const CONFIRM_DOCUMENT_PREFIX = 'c0ffee';
 
 const serviceBody = Buffer.from(
   JSON.stringify({ data: { name: 'Apply for a licence', contact_link: 'https://example.gov.uk/contact' } }),
@@ -16,7 +19,7 @@ function documentBody(path: string): Buffer {
     JSON.stringify({
       document: {
         direct_file_url: `http://localhost:7000/services/${match?.[1]}/documents/${match?.[2]}.pdf?key=${match?.[3]}`,
-        confirm_email: false,
+        confirm_email: match?.[2]?.startsWith(CONFIRM_DOCUMENT_PREFIX) === true,
         size_in_bytes: 1_258_291,
         file_extension: 'pdf',
         filename: 'letter.pdf',
