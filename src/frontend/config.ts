@@ -96,7 +96,10 @@ function accessibilityStatement(
       `Environment variable ACCESSIBILITY_CONTACT_EMAIL must be an email address, not "${contactEmail}"`,
     );
   }
-  const preparedOn = isoDate('ACCESSIBILITY_STATEMENT_PREPARED_ON', required('ACCESSIBILITY_STATEMENT_PREPARED_ON'));
+  const preparedOn = isoDate(
+    'ACCESSIBILITY_STATEMENT_PREPARED_ON',
+    required('ACCESSIBILITY_STATEMENT_PREPARED_ON'),
+  );
   const reviewedOn = env.ACCESSIBILITY_STATEMENT_REVIEWED_ON
     ? isoDate('ACCESSIBILITY_STATEMENT_REVIEWED_ON', env.ACCESSIBILITY_STATEMENT_REVIEWED_ON)
     : preparedOn;
@@ -105,7 +108,9 @@ function accessibilityStatement(
 
 function isoDate(name: string, value: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  const date = match
+    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+    : undefined;
   if (!date || date.getUTCDate() !== Number(match?.[3])) {
     throw new ConfigError(`Environment variable ${name} must be a date as YYYY-MM-DD, not "${value}"`);
   }

@@ -68,6 +68,7 @@ const OTHER_FILE_KEY = 'fileTypes.other';
 
 const LINK_START = '\u0001';
 const LINK_END = '\u0002';
+// eslint-disable-next-line no-control-regex -- the link markers are control characters so no text can hold them.
 const MARKERS = /[\u0001\u0002]/g;
 
 const i18n = i18next.createInstance();

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  contactFor,
-  parseAvailableUntil,
-  ukToday,
-} from '../../src/frontend/format.js';
+import { contactFor, parseAvailableUntil, ukToday } from '../../src/frontend/format.js';
 
 describe('expiry date', () => {
-  const today = ukToday(new Date('2022-10-10T12:00:00Z'));
   const date = (iso: string) => parseAvailableUntil(iso) as Date;
 
   it('takes today in the UK, not in UTC', () => {
