@@ -84,8 +84,7 @@ void i18n.init({
   // The templates escape what they print; values must not be escaped twice.
   interpolation: { escapeValue: false },
   returnNull: false,
-  showSupportNotice: false,
-} as Parameters<typeof i18n.init>[0]);
+});
 
 const contents = new Map<Language, Content>(LANGUAGES.map((language) => [language, buildContent(language)]));
 

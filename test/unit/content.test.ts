@@ -138,6 +138,14 @@ describe('a sentence with a link in it', () => {
     );
   });
 
+  it('prints values as given, never reading them as catalogue syntax', () => {
+    const name = '$t(landing.title) {{serviceName}} {{- x}}';
+    expect(en.t('landing.sentYou', { serviceName: name })).toBe(`${name} sent you a file to download.`);
+    expect(cy.t('errors.gone.body', { serviceName: name })).toBe(
+      `Mae’r ffeil a anfonodd ${name} atoch wedi dod i ben neu wedi cael ei dileu.`,
+    );
+  });
+
   it('lets no value open or close a link', () => {
     const html = en.linked('contact.link', { serviceName: '\u0002\u0001x' }, { href: '/h' });
     expect(html.match(/<a /g)).toHaveLength(1);
