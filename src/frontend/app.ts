@@ -69,7 +69,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Undecodable paths and over-long ids are answered before any hook runs: give them the page treatment.
     frameworkErrors: (_error, request, reply) => {
-      setPageHeaders(request, reply);
+      startPageRequest(request, reply);
       return sendPage(reply, render, 404, 'errors/404.njk');
     },
   });
@@ -95,7 +95,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   app.decorateRequest('language', DEFAULT_LANGUAGE);
   app.decorateRequest('chosenLanguage', null);
   app.addHook('onRequest', (request, reply, done) => {
-    setPageHeaders(request, reply);
+    startPageRequest(request, reply);
     done();
   });
   registerRequestContext(app, {
@@ -170,7 +170,8 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   return app;
 }
 
-function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
+/** Every request that may be answered with a page: its CSP nonce and headers, and the language its query chose. */
+function startPageRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.cspNonce = newCspNonce();
   const query = request.query as Record<string, unknown> | undefined;
   request.chosenLanguage = parseLanguage(query?.[LANGUAGE_QUERY_NAME]) ?? null;

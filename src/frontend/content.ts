@@ -2,7 +2,8 @@
 // language, edited by translators without touching code), looked up through i18next.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import i18next, { type TFunction } from 'i18next';
+import i18next from 'i18next';
+import { LRUCache } from 'lru-cache';
 import { paths } from '../common/project-files.js';
 import { daysFromToday } from './format.js';
 import { type Language, LANGUAGES } from './language.js';
@@ -66,6 +67,9 @@ const DOWNLOAD_LINK_KEYS: Readonly<Record<string, string>> = {
 };
 const OTHER_FILE_KEY = 'fileTypes.other';
 
+/** At most this many texts filled with values are remembered per language (a few MB at most). */
+const FILLED_TEXTS_PER_LANGUAGE = 5000;
+
 const LINK_START = '\u0001';
 const LINK_END = '\u0002';
 // eslint-disable-next-line no-control-regex -- the link markers are control characters so no text can hold them.
@@ -93,9 +97,29 @@ export function contentFor(language: Language): Content {
 }
 
 function buildContent(language: Language): Content {
-  const fixed: TFunction = i18n.getFixedT(language);
-  const t = (key: string, values?: Record<string, unknown>): string =>
-    values ? (fixed(key, values) as string) : (fixed(key) as string);
+  // An i18next lookup costs several microseconds (it merges its options on every call, then interpolates), a
+  // tenth of a page's CPU for a dozen texts: a text without placeholders is looked up once and remembered, and
+  // one with values is remembered for those values (a service's name recurs on every page it sends). Values go
+  // to i18next as `replace`, so none can be read as an option.
+  const plainTexts = new Map<string, string>();
+  const filledTexts = new LRUCache<string, string>({ max: FILLED_TEXTS_PER_LANGUAGE });
+  const t = (key: string, values?: Record<string, unknown>): string => {
+    if (values) {
+      const cacheKey = `${key}\u0000${JSON.stringify(values)}`;
+      let text = filledTexts.get(cacheKey);
+      if (text === undefined) {
+        text = i18n.t(key, { lng: language, replace: values });
+        filledTexts.set(cacheKey, text);
+      }
+      return text;
+    }
+    let text = plainTexts.get(key);
+    if (text === undefined) {
+      text = i18n.t(key, { lng: language });
+      plainTexts.set(key, text);
+    }
+    return text;
+  };
   const dateWords = new Intl.DateTimeFormat(`${language}-GB`, {
     timeZone: 'UTC',
     day: 'numeric',
@@ -107,23 +131,34 @@ function buildContent(language: Language): Content {
     const { unit, size } = fileSizeParts(bytes);
     return t(unit === 'kb' ? 'size.kb' : 'size.mb', { size });
   };
+  const linkedSentences = new LRUCache<string, string>({ max: FILLED_TEXTS_PER_LANGUAGE });
+  const linkedSentence = (key: string, values: Record<string, unknown>, link: SentenceLink): string => {
+    const text = t(key, {
+      ...Object.fromEntries(
+        Object.entries(values).map(([name, value]) => [name, String(value).replace(MARKERS, '')]),
+      ),
+      linkStart: LINK_START,
+      linkEnd: LINK_END,
+    });
+    const attributes = link.external ? ' rel="noreferrer"' : '';
+    return escapeHtml(text)
+      .replace(LINK_START, `<a class="govuk-link" href="${escapeHtml(link.href)}"${attributes}>`)
+      .replace(LINK_END, '</a>');
+  };
+
   return {
     language,
     t,
     date,
     fileSize,
     linked(key, values, link) {
-      const text = t(key, {
-        ...Object.fromEntries(
-          Object.entries(values).map(([name, value]) => [name, String(value).replace(MARKERS, '')]),
-        ),
-        linkStart: LINK_START,
-        linkEnd: LINK_END,
-      });
-      const attributes = link.external ? ' rel="noreferrer"' : '';
-      return escapeHtml(text)
-        .replace(LINK_START, `<a class="govuk-link" href="${escapeHtml(link.href)}"${attributes}>`)
-        .replace(LINK_END, '</a>');
+      const cacheKey = JSON.stringify([key, values, link]);
+      let html = linkedSentences.get(cacheKey);
+      if (html === undefined) {
+        html = linkedSentence(key, values, link);
+        linkedSentences.set(cacheKey, html);
+      }
+      return html;
     },
     availableUntil(until, today) {
       // The weekday has its own catalogue words: in Welsh it follows "tan" and mutates ("tan ddydd Sadwrn").

@@ -138,6 +138,16 @@ describe('a sentence with a link in it', () => {
     );
   });
 
+  it('fills each text with its own values, however often it was filled before', () => {
+    for (const name of ['One', 'Two', 'One', '{"x":1}']) {
+      expect(cy.t('landing.sentYou', { serviceName: name })).toBe(
+        `Mae ${name} wedi anfon ffeil atoch i’w lawrlwytho.`,
+      );
+    }
+    expect(en.t('size.kb', { size: '1' })).toBe('1KB');
+    expect(en.t('size.kb', { size: 1 })).toBe('1KB');
+  });
+
   it('prints values as given, never reading them as catalogue syntax', () => {
     const name = '$t(landing.title) {{serviceName}} {{- x}}';
     expect(en.t('landing.sentYou', { serviceName: name })).toBe(`${name} sent you a file to download.`);
