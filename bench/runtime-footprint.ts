@@ -167,6 +167,9 @@ function frontendEnv(upstream: string, extra: Record<string, string>): Record<st
     DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
     DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstream,
     SECRET_KEY: 'bench-secret-key',
+    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
+    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
     ...extra,
   };
 }
@@ -328,6 +331,9 @@ async function container(): Promise<ContainerRun | undefined> {
       ...['run', '-d', '--init', '--network', 'host', '-e', `PORT=${port}`],
       ...['-e', 'NOTIFY_ENVIRONMENT=production', '-e', 'API_HOST_NAME=http://127.0.0.1:9'],
       ...['-e', 'ADMIN_CLIENT_SECRET=bench', '-e', 'SECRET_KEY=bench'],
+      ...['-e', 'ACCESSIBILITY_OPERATOR_NAME=Document Download benchmarks'],
+      ...['-e', 'ACCESSIBILITY_CONTACT_EMAIL=accessibility@example.gov.uk'],
+      ...['-e', 'ACCESSIBILITY_STATEMENT_PREPARED_ON=2026-12-01'],
       ...['-e', 'DOCUMENT_DOWNLOAD_API_HOST_NAME=http://127.0.0.1:9', image, 'web'],
     );
     try {

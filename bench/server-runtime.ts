@@ -80,6 +80,9 @@ function frontendEnv(upstreamUrl: string, workers: number): Record<string, strin
     DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
     DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstreamUrl,
     SECRET_KEY: 'bench-secret-key',
+    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
+    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
   };
 }
 
@@ -185,6 +188,12 @@ async function containerNumbers(): Promise<ContainerResult | undefined> {
       'ADMIN_CLIENT_SECRET=bench',
       '-e',
       'SECRET_KEY=bench',
+      '-e',
+      'ACCESSIBILITY_OPERATOR_NAME=Document Download benchmarks',
+      '-e',
+      'ACCESSIBILITY_CONTACT_EMAIL=accessibility@example.gov.uk',
+      '-e',
+      'ACCESSIBILITY_STATEMENT_PREPARED_ON=2026-12-01',
       '-e',
       'DOCUMENT_DOWNLOAD_API_HOST_NAME=http://127.0.0.1:9',
       image,

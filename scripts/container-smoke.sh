@@ -97,6 +97,8 @@ container=$(podman run -d --init --network host \
   -e PORT="$port" -e NOTIFY_ENVIRONMENT=production -e API_HOST_NAME="$directory_url" \
   -e ADMIN_CLIENT_SECRET=container-smoke-secret -e SECRET_KEY=container-smoke-secret-key \
   -e DOCUMENT_DOWNLOAD_API_HOST_NAME=http://download.example.gov.uk \
+  -e ACCESSIBILITY_OPERATOR_NAME="Container smoke test" -e ACCESSIBILITY_CONTACT_EMAIL=accessibility@example.gov.uk \
+  -e ACCESSIBILITY_STATEMENT_PREPARED_ON=2026-12-01 \
   -e DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL="$document_api_url" \
   "$production" web)
 status_ms=""
@@ -164,6 +166,8 @@ check "the version file holds the commit" grep -q '"git_commit":"[0-9a-f]\{40\}"
 limited=$(podman run -d --init --network host --cpus 1 -e PORT="$((port + 1))" -e NOTIFY_ENVIRONMENT=production \
   -e API_HOST_NAME="$directory_url" -e ADMIN_CLIENT_SECRET=container-smoke-secret \
   -e SECRET_KEY=container-smoke-secret-key -e DOCUMENT_DOWNLOAD_API_HOST_NAME=http://download.example.gov.uk \
+  -e ACCESSIBILITY_OPERATOR_NAME="Container smoke test" -e ACCESSIBILITY_CONTACT_EMAIL=accessibility@example.gov.uk \
+  -e ACCESSIBILITY_STATEMENT_PREPARED_ON=2026-12-01 \
   "$production" web)
 for _ in $(seq 300); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((port + 1))/_status")" = 200 ] && break

@@ -26,6 +26,9 @@ const config = loadFrontendConfig({
   DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
   DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: documentApiUrl,
   SECRET_KEY: 'bench-secret-key',
+  ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
+  ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+  ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
   SERVICE_CACHE_TTL_SECONDS: process.env.SERVICE_CACHE_TTL_SECONDS ?? '0',
 });
 const logger = createLogger({

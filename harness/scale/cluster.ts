@@ -285,6 +285,9 @@ export class Cluster {
       DOCUMENT_DOWNLOAD_API_HOST_NAME: this.apiUrl,
       DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: this.apiUrl,
       SECRET_KEY: `web-secret-${randomUUID()}`,
+      ACCESSIBILITY_OPERATOR_NAME: 'Document Download scale tests',
+      ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+      ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
       HTTP_PROTOCOL: 'http',
     };
     const [web1, web2, api1, api2] = replicaPorts as [number, number, number, number];

@@ -37,7 +37,7 @@ export function loggablePath(target: string): string {
 }
 
 /** Query parameter names the apps read: logged by name (never their values). */
-const KNOWN_QUERY_NAMES = new Set(['key']);
+const KNOWN_QUERY_NAMES = new Set(['key', 'lang']);
 
 /**
  * The query's parameter names as they may be logged, in order: a name the apps read (however it is

@@ -22,12 +22,15 @@ import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
 import type { FrontendConfig } from './config.js';
 import { sendPage } from './pages.js';
 import { confirmEmailRoute } from './routes/confirm-email.js';
+import { DEFAULT_LANGUAGE, LANGUAGE_QUERY_NAME, parseLanguage } from './language.js';
+import { aboutPagesRoute } from './routes/about-pages.js';
 import { downloadRoute } from './routes/download.js';
 import type { JourneyDeps } from './routes/journey.js';
 import { landingRoute } from './routes/landing.js';
 import { legacyRedirectsRoute } from './routes/legacy-redirects.js';
 import { securityTxtRoute } from './routes/security-txt.js';
 import { statusRoute } from './routes/status.js';
+import { CSRF_COOKIE_NAME } from './cookies-we-set.js';
 import { statusRoutes } from './urls.js';
 import { type AssetUrls, createRenderer, loadAssetUrls } from './views.js';
 
@@ -54,7 +57,8 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
         'Cache-Control': PAGE_CACHE_CONTROL,
         'Content-Type': 'text/html; charset=utf-8',
       },
-      body: render('errors/bad-request.njk', { reason: badRequestReason(status), cspNonce }),
+      // Answered before the request could be read, so before its language could be: in English.
+      body: render('errors/bad-request.njk', { reasonKey: badRequestReasonKey(status), cspNonce }),
     };
   };
   const app = Fastify({
@@ -65,7 +69,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Undecodable paths and over-long ids are answered before any hook runs: give them the page treatment.
     frameworkErrors: (_error, request, reply) => {
-      setPageHeaders(request, reply);
+      startPageRequest(request, reply);
       return sendPage(reply, render, 404, 'errors/404.njk');
     },
   });
@@ -88,8 +92,10 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   });
 
   app.decorateRequest('cspNonce', '');
+  app.decorateRequest('language', DEFAULT_LANGUAGE);
+  app.decorateRequest('chosenLanguage', null);
   app.addHook('onRequest', (request, reply, done) => {
-    setPageHeaders(request, reply);
+    startPageRequest(request, reply);
     done();
   });
   registerRequestContext(app, {
@@ -101,7 +107,7 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
 
   await app.register(fastifyCookie, { secret: config.secretKey });
   await app.register(fastifyCsrfProtection, {
-    cookieKey: '_csrf',
+    cookieKey: CSRF_COOKIE_NAME,
     // Notify's form posts its token as `csrf_token`; only the form field counts, never a header.
     getToken: (request) => formField(request.body, 'csrf_token'),
     cookieOpts: {
@@ -131,7 +137,9 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       request.log.info({ status, code: error.code }, 'rejected a bad request');
-      return sendPage(reply, render, status, 'errors/bad-request.njk', { reason: badRequestReason(status) });
+      return sendPage(reply, render, status, 'errors/bad-request.njk', {
+        reasonKey: badRequestReasonKey(status),
+      });
     }
     if (request.deadline.aborted) return reply;
     request.log.error({ err: error }, 'request failed');
@@ -158,11 +166,16 @@ export async function buildFrontend(config: FrontendConfig, deps: FrontendDeps):
   await app.register(statusRoute);
   await app.register(legacyRedirectsRoute, { documentApiPublicUrl: config.documentDownloadApiHostName });
   await app.register(securityTxtRoute);
+  await app.register(aboutPagesRoute, { render, accessibility: config.accessibility });
   return app;
 }
 
-function setPageHeaders(request: FastifyRequest, reply: FastifyReply): void {
+/** Every request that may be answered with a page: its CSP nonce and headers, and the language its query chose. */
+function startPageRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.cspNonce = newCspNonce();
+  const query = request.query as Record<string, unknown> | undefined;
+  request.chosenLanguage = parseLanguage(query?.[LANGUAGE_QUERY_NAME]) ?? null;
+  request.language = request.chosenLanguage ?? DEFAULT_LANGUAGE;
   reply.headers(securityHeaders(request.cspNonce));
 }
 
@@ -171,18 +184,19 @@ function formField(body: unknown, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function badRequestReason(status: number): string {
+/** The catalogue key of the sentence that says what was wrong with a request refused with this status. */
+function badRequestReasonKey(status: number): string {
   switch (status) {
     case 405:
-      return 'That kind of request is not supported.';
+      return 'errors.badRequest.reasons.notSupported';
     case 408:
-      return 'What you sent took too long to arrive.';
+      return 'errors.badRequest.reasons.tooSlow';
     case 413:
     case 431:
-      return 'What you sent was too large.';
+      return 'errors.badRequest.reasons.tooLarge';
     case 415:
-      return 'What you sent was not a form we recognise.';
+      return 'errors.badRequest.reasons.notAForm';
     default:
-      return 'What you sent could not be understood.';
+      return 'errors.badRequest.reasons.notUnderstood';
   }
 }

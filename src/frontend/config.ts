@@ -5,6 +5,7 @@ import {
   isLocalEnvironment,
   requireVariable,
 } from '../common/env.js';
+import { EMAIL_PATTERN } from '../common/email.js';
 
 export interface FrontendConfig {
   environment: string;
@@ -23,6 +24,16 @@ export interface FrontendConfig {
   logLevel: string;
   /** How long a service's name and contact link are reused before asking the directory again (0 = never). */
   serviceCacheTtlMs: number;
+  /** Who runs these pages and how to reach them, as the accessibility statement says. */
+  accessibility: AccessibilityStatementConfig;
+}
+
+export interface AccessibilityStatementConfig {
+  operatorName: string;
+  contactEmail: string;
+  /** ISO dates (YYYY-MM-DD): when the statement was prepared and last reviewed. */
+  preparedOn: string;
+  reviewedOn: string;
 }
 
 // Local defaults, matching the ports GOV.UK Notify's own services use in development.
@@ -32,6 +43,9 @@ const LOCAL_DEFAULTS = {
   ADMIN_CLIENT_SECRET: 'dev-notify-secret-key',
   DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
   SECRET_KEY: 'dev-secret-key-not-for-production',
+  ACCESSIBILITY_OPERATOR_NAME: 'The team running this service (development)',
+  ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+  ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
 } as const;
 
 /**
@@ -68,7 +82,39 @@ export function loadFrontendConfig(env: Env): FrontendConfig {
     requestTimeoutMs: integerVariable(env, 'HTTP_SERVE_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
     logLevel: env.LOG_LEVEL || (local ? 'debug' : 'info'),
     serviceCacheTtlMs: integerVariable(env, 'SERVICE_CACHE_TTL_SECONDS', 30) * 1000,
+    accessibility: accessibilityStatement(env, required),
   };
+}
+
+function accessibilityStatement(
+  env: Env,
+  required: (name: keyof typeof LOCAL_DEFAULTS) => string,
+): AccessibilityStatementConfig {
+  const contactEmail = required('ACCESSIBILITY_CONTACT_EMAIL');
+  if (!EMAIL_PATTERN.test(contactEmail)) {
+    throw new ConfigError(
+      `Environment variable ACCESSIBILITY_CONTACT_EMAIL must be an email address, not "${contactEmail}"`,
+    );
+  }
+  const preparedOn = isoDate(
+    'ACCESSIBILITY_STATEMENT_PREPARED_ON',
+    required('ACCESSIBILITY_STATEMENT_PREPARED_ON'),
+  );
+  const reviewedOn = env.ACCESSIBILITY_STATEMENT_REVIEWED_ON
+    ? isoDate('ACCESSIBILITY_STATEMENT_REVIEWED_ON', env.ACCESSIBILITY_STATEMENT_REVIEWED_ON)
+    : preparedOn;
+  return { operatorName: required('ACCESSIBILITY_OPERATOR_NAME'), contactEmail, preparedOn, reviewedOn };
+}
+
+function isoDate(name: string, value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match
+    ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+    : undefined;
+  if (!date || date.getUTCDate() !== Number(match?.[3])) {
+    throw new ConfigError(`Environment variable ${name} must be a date as YYYY-MM-DD, not "${value}"`);
+  }
+  return value;
 }
 
 /** An http(s) URL without a trailing slash, so paths can be appended. */

@@ -1,41 +1,6 @@
 import { EMAIL_PATTERN } from '../common/email.js';
 import { DAY_MS, ukDate } from '../common/uk-dates.js';
 
-/** "0.1KB", "12.1KB", "2KB", "0.7MB": how the download link states a file's size. */
-export function formatFileSize(bytes: number): string {
-  const kilobytes = bytes / 1024;
-  if (kilobytes < 0.05) return '0.1KB';
-  const megabytes = kilobytes / 1024;
-  if (megabytes < 0.05) return `${oneDecimalPlace(kilobytes)}KB`;
-  return `${oneDecimalPlace(megabytes)}MB`;
-}
-
-function oneDecimalPlace(value: number): string {
-  return value.toFixed(1).replace(/\.0$/, '');
-}
-
-/** What the download page calls each file type the document API allows. */
-const FILE_TYPE_NAMES: Readonly<Record<string, string>> = {
-  pdf: 'PDF',
-  csv: 'CSV file',
-  txt: 'text file',
-  json: 'JSON file',
-  doc: 'Microsoft Word document',
-  docx: 'Microsoft Word document',
-  xlsx: 'Microsoft Excel spreadsheet',
-  odt: 'text file',
-  rtf: 'text file',
-  jpg: 'JPEG file',
-  jpeg: 'JPEG file',
-  png: 'PNG file',
-};
-
-/** How a page names a file of this extension: "PDF", "CSV file", … and "file" for anything else. */
-export function prettyFileType(extension: string): string {
-  const name = FILE_TYPE_NAMES[extension.toLowerCase()];
-  return name ?? 'file';
-}
-
 /** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */
 export function ukToday(now: Date = new Date()): Date {
   return new Date(`${ukDate(now)}T00:00:00Z`);
@@ -51,20 +16,6 @@ export function parseAvailableUntil(value: string): Date | undefined {
 
 export function daysFromToday(date: Date, today: Date): number {
   return Math.round((date.getTime() - today.getTime()) / DAY_MS);
-}
-
-const DATE_WORDS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-});
-const WEEKDAY = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long' });
-
-/** "12 November 2022", or "Wednesday 9 November 2022" when the date is 30 days or fewer away. */
-export function formatExpiryDate(date: Date, today: Date): string {
-  const words = DATE_WORDS.format(date);
-  return daysFromToday(date, today) <= 30 ? `${WEEKDAY.format(date)} ${words}` : words;
 }
 
 export type Contact =

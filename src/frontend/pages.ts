@@ -1,14 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UpstreamUnavailableError } from './clients/upstream.js';
+import { type Content, contentFor } from './content.js';
+import { type Language, otherLanguage, sameTargetInLanguage } from './language.js';
 import type { Renderer } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     cspNonce: string;
+    /** The language of the page this request is answered with: chosen, the document's, or English. */
+    language: Language;
+    /** The language the query chose (`lang=cy|en`), carried on by the journey's links; null when none. */
+    chosenLanguage: Language | null;
   }
 }
 
-/** Sends a rendered page with the request's CSP nonce (its headers, no-store included, are set on arrival). */
+/** The words of the page this request is answered with. */
+export function contentOf(request: FastifyRequest): Content {
+  return contentFor(request.language);
+}
+
+/**
+ * Sends a rendered page in the request's language with its CSP nonce (its headers, no-store included, are set on
+ * arrival), and a language toggle to the same address in the other language.
+ */
 export function sendPage(
   reply: FastifyReply,
   render: Renderer,
@@ -16,7 +30,13 @@ export function sendPage(
   template: string,
   context: Record<string, unknown> = {},
 ): FastifyReply {
-  const html = render(template, { ...context, cspNonce: reply.request.cspNonce });
+  const { request } = reply;
+  const html = render(template, {
+    ...context,
+    cspNonce: request.cspNonce,
+    language: request.language,
+    alternateUrl: sameTargetInLanguage(request.url, otherLanguage(request.language)),
+  });
   return reply.status(status).type('text/html; charset=utf-8').send(html);
 }
 

@@ -6,6 +6,7 @@ import {
   recipientRoutes,
 } from '../common/routes.js';
 import type { DocumentRef } from './clients/document-api.js';
+import { type Language, withChosenLanguage } from './language.js';
 
 /*
  * Every URL this app answers, as Fastify route patterns, and the links built from them: a route file and the
@@ -20,6 +21,9 @@ export const urls = {
   /** Links in old emails pointed at the frontend for these; they now live on the document API's host. */
   legacyApi: legacyDocumentApiRoutes,
   securityTxt: ['/security.txt', '/.well-known/security.txt'],
+  /** The pages a public service publishes about itself, linked from every page's footer. */
+  accessibilityStatement: '/accessibility-statement',
+  cookies: '/cookies',
 } as const;
 
 /** The routes by which a load balancer asks whether this app is up (the API's old one is redirected). */
@@ -31,10 +35,13 @@ export interface JourneyLinks {
   download: string;
 }
 
-/** The page addresses of one document's journey, each carrying its key. */
-export function journeyLinks({ serviceId, documentId, key }: DocumentRef): JourneyLinks {
+/** The page addresses of one document's journey, each carrying its key, and the language if one was chosen. */
+export function journeyLinks(
+  { serviceId, documentId, key }: DocumentRef,
+  chosenLanguage: Language | null = null,
+): JourneyLinks {
   const params = { service: uuidToBase64url(serviceId), document: uuidToBase64url(documentId) };
-  const query = `?key=${encodeURIComponent(key)}`;
+  const query = withChosenLanguage(`?key=${encodeURIComponent(key)}`, chosenLanguage ?? undefined);
   return {
     landing: recipientPath(urls.landing, params) + query,
     confirm: recipientPath(urls.confirmEmail, params) + query,

@@ -1,9 +1,12 @@
 // The page shell: GOV.UK's template rendered once with slots, every page a body fragment filling them.
 // Adding a page? Read src/frontend/views/README.md: a page template names its title with a top-level
-// `{% set pageTitle = "…" %}` and never uses `{% extends %}` (test/unit/page-templates.test.ts checks).
+// `{% set pageTitle = "<catalogue key>" %}` and never uses `{% extends %}` (test/unit/page-templates.test.ts
+// checks).
 import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
 import { paths } from '../common/project-files.js';
+import { type Content, contentFor, escapeHtml } from './content.js';
+import { DEFAULT_LANGUAGE, type Language, LANGUAGES, parseLanguage } from './language.js';
 
 export interface AssetUrls {
   css: string;
@@ -26,16 +29,29 @@ export function loadAssetUrls(manifestPath = paths.assetManifest): AssetUrls {
   return { css, js, govukAssetPath };
 }
 
-/** Renders a page template (its body) inside the shared shell; `hasErrors` prefixes the title "Error: ". */
+/**
+ * Renders a page template (its body) inside the shared shell, in the context's `language` (English when absent);
+ * `hasErrors` prefixes the title with the catalogue's "Error: " form, `alternateUrl` is where the language
+ * toggle leads (no toggle without it).
+ */
 export type Renderer = (template: string, context: Record<string, unknown>) => string;
 
-type Slot = 'title' | 'nonce' | 'body';
+type Slot = 'title' | 'nonce' | 'toggle' | 'body';
 const SLOT_MARK = '\u0000';
+const SLOT_PATTERN = new RegExp(`${SLOT_MARK}(title|nonce|toggle|body)${SLOT_MARK}`);
+
+interface Shell {
+  content: Content;
+  /** Alternating literal text and slot names: ['<!DOCTYPE…<title>', 'title', ' – GOV.UK</title>…', …]. */
+  parts: string[];
+  /** The language toggle's markup before and after the address of the page in the other language. */
+  toggle: [string, string];
+}
 
 /**
- * GOV.UK's page template (header, footer, logo macros) is the same for every page but for the title and the
- * CSP nonce, and rendering it costs far more than any page body. So the shell is rendered once, with
- * placeholders, and each response renders only its page template and fills the three slots.
+ * GOV.UK's page template (header, footer, logo macros) is the same for every page but for the title, the CSP
+ * nonce and the toggle's address, and rendering it costs far more than any page body. So the shell is rendered
+ * once per language, with placeholders, and each response renders only its page template and fills the slots.
  */
 export function createRenderer(assets: AssetUrls): Renderer {
   const environment = new nunjucks.Environment(
@@ -49,20 +65,34 @@ export function createRenderer(assets: AssetUrls): Renderer {
     return value instanceof nunjucks.runtime.SafeString ? new nunjucks.runtime.SafeString(trimmed) : trimmed;
   });
   reuseMacroImports(environment);
-  const shell = environment.render('layout.njk', {
-    assets,
-    pageTitle: `${SLOT_MARK}title${SLOT_MARK}`,
-    cspNonce: `${SLOT_MARK}nonce${SLOT_MARK}`,
-    body: `${SLOT_MARK}body${SLOT_MARK}`,
-  });
-  // Alternating literal text and slot names: ['<!DOCTYPE…<title>', 'title', ' – GOV.UK</title>…', …].
-  const parts = shell.split(new RegExp(`${SLOT_MARK}(title|nonce|body)${SLOT_MARK}`));
+  const shells = new Map<Language, Shell>(
+    LANGUAGES.map((language) => {
+      const content = contentFor(language);
+      const slot = (name: Slot) => `${SLOT_MARK}${name}${SLOT_MARK}`;
+      const shell = environment.render('layout.njk', {
+        assets,
+        language,
+        t: content.t,
+        pageTitle: slot('title'),
+        cspNonce: slot('nonce'),
+        toggle: slot('toggle'),
+        body: slot('body'),
+      });
+      const toggle = environment.render('partials/language-toggle.njk', {
+        language,
+        t: content.t,
+        alternateUrl: SLOT_MARK,
+      });
+      const [before = '', after = ''] = toggle.split(SLOT_MARK);
+      return [language, { content, parts: shell.split(SLOT_PATTERN), toggle: [before, after] }];
+    }),
+  );
   const titles = new Map<string, string>();
 
-  const titleOf = (template: string): string => {
+  const titleKeyOf = (template: string): string => {
     let title = titles.get(template);
     if (title === undefined) {
-      // Each page template names its own title with a top-level `{% set pageTitle = "…" %}`.
+      // Each page template names its title's catalogue key with a top-level `{% set pageTitle = "…" %}`.
       const exported = exportedVariables(environment, template);
       title = typeof exported.pageTitle === 'string' ? exported.pageTitle : '';
       titles.set(template, title);
@@ -71,12 +101,18 @@ export function createRenderer(assets: AssetUrls): Renderer {
   };
 
   return (template, context) => {
-    const body = environment.render(template, { ...context, assets });
+    const shell = shells.get(parseLanguage(context.language) ?? DEFAULT_LANGUAGE) as Shell;
+    const { t } = shell.content;
+    const body = environment.render(template, { ...context, assets, t, content: shell.content });
+    const title = t(titleKeyOf(template));
+    const alternateUrl = typeof context.alternateUrl === 'string' ? context.alternateUrl : undefined;
     const slots: Record<Slot, string> = {
-      title: escapeHtml(`${context.hasErrors ? 'Error: ' : ''}${titleOf(template)}`),
+      title: escapeHtml(context.hasErrors ? t('common.errorTitle', { title }) : title),
       nonce: escapeHtml(String(context.cspNonce ?? '')),
+      toggle: alternateUrl === undefined ? '' : shell.toggle[0] + escapeHtml(alternateUrl) + shell.toggle[1],
       body,
     };
+    const { parts } = shell;
     let html = '';
     for (let i = 0; i < parts.length; i += 1) html += i % 2 === 0 ? parts[i] : slots[parts[i] as Slot];
     return html;
@@ -122,25 +158,19 @@ function reuseMacroImports(environment: nunjucks.Environment): void {
 
 function exportedVariables(environment: nunjucks.Environment, template: string): Record<string, unknown> {
   let exported: Record<string, unknown> = {};
-  // Templates compiled without async tags call back synchronously.
+  // Templates compiled without async tags call back synchronously. Reading the top-level variables runs the
+  // template's top level, so the functions it calls are given as stand-ins that print nothing.
   const compiled = environment.getTemplate(template, true) as unknown as {
-    getExported(callback: (error: Error | null, result: Record<string, unknown>) => void): void;
+    getExported(
+      context: Record<string, unknown>,
+      parentFrame: null,
+      callback: (error: Error | null, result: Record<string, unknown>) => void,
+    ): void;
   };
-  compiled.getExported((error, result) => {
+  const nothing = () => '';
+  compiled.getExported({ t: nothing, content: { linked: nothing } }, null, (error, result) => {
     if (error) throw error;
     exported = result;
   });
   return exported;
-}
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
 }

@@ -31,7 +31,10 @@ export async function checkPage(page: Page, watcher: PageWatcher, expected: Page
 
   expect(watcher.documentStatus(), `status of ${expected.name}`).toBe(expected.status);
   expect(await textOf(page, 'h1')).toBe(expected.heading);
-  expect(await page.title()).toMatch(new RegExp(`^(Error: )?${escapeRegExp(expected.heading)} – GOV\\.UK$`));
+  // An error prefixes the title in the page's language: "Error: " or "Gwall: ".
+  expect(await page.title()).toMatch(
+    new RegExp(`^((Error|Gwall): )?${escapeRegExp(expected.heading)} – GOV\\.UK$`),
+  );
 
   const stylesheets = watcher.loaded(/^\/assets\/application-[\w-]+\.css$/);
   expect(stylesheets.map((r) => r.status)).toEqual([200]);

@@ -113,7 +113,7 @@ describe('security headers', () => {
 });
 
 describe('page layout', () => {
-  it('uses the GOV.UK template, links the header to GOV.UK and keeps the footer free of links', async () => {
+  it('uses the GOV.UK template, links the header to GOV.UK and keeps the footer to same-origin pages without the key', async () => {
     const $ = parseHtml(await (await harness.fetch(`${LANDING_PATH}?key=${KEY}`)).text());
     expect($('html').attr('lang')).toBe('en');
     expect($('html').hasClass('govuk-template')).toBe(true);
@@ -122,7 +122,11 @@ describe('page layout', () => {
     expect(footer).toHaveLength(1);
     expect(textOf(footer)).toContain('Open Government Licence v3.0');
     expect(textOf(footer)).toContain('© Crown copyright');
-    expect(footer.find('a')).toHaveLength(0);
+    const footerLinks = footer
+      .find('a')
+      .map((_index, a) => $(a).attr('href'))
+      .get();
+    expect(footerLinks).toEqual(['/accessibility-statement', '/cookies']);
     expect($('link[rel="stylesheet"]').attr('href')).toBe(manifest['application.css']);
     const module = $('script[type="module"]');
     expect(module.attr('src')).toBe(manifest['application.js']);

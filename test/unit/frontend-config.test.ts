@@ -9,6 +9,9 @@ const production = {
   ADMIN_CLIENT_SECRET: 'admin-secret',
   DOCUMENT_DOWNLOAD_API_HOST_NAME: 'https://download.documents.service.gov.uk/',
   SECRET_KEY: 'secret',
+  ACCESSIBILITY_OPERATOR_NAME: 'Government Digital Service',
+  ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+  ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
 };
 
 describe('frontend configuration', () => {
@@ -41,15 +44,21 @@ describe('frontend configuration', () => {
     });
   });
 
-  it.each(['PORT', 'API_HOST_NAME', 'ADMIN_CLIENT_SECRET', 'DOCUMENT_DOWNLOAD_API_HOST_NAME', 'SECRET_KEY'])(
-    'names %s when it is missing outside development',
-    (name) => {
-      const env: Record<string, string | undefined> = { ...production, [name]: undefined };
-      expect(() => loadFrontendConfig(env)).toThrow(
-        new ConfigError(`Missing required environment variable: ${name}`),
-      );
-    },
-  );
+  it.each([
+    'PORT',
+    'API_HOST_NAME',
+    'ADMIN_CLIENT_SECRET',
+    'DOCUMENT_DOWNLOAD_API_HOST_NAME',
+    'SECRET_KEY',
+    'ACCESSIBILITY_OPERATOR_NAME',
+    'ACCESSIBILITY_CONTACT_EMAIL',
+    'ACCESSIBILITY_STATEMENT_PREPARED_ON',
+  ])('names %s when it is missing outside development', (name) => {
+    const env: Record<string, string | undefined> = { ...production, [name]: undefined };
+    expect(() => loadFrontendConfig(env)).toThrow(
+      new ConfigError(`Missing required environment variable: ${name}`),
+    );
+  });
 
   it('treats an unset environment as production-like', () => {
     expect(() => loadFrontendConfig({})).toThrow(ConfigError);
@@ -61,5 +70,29 @@ describe('frontend configuration', () => {
     expect(() => loadFrontendConfig({ ...production, HTTP_SERVE_TIMEOUT_SECONDS: 'soon' })).toThrow(
       /HTTP_SERVE_TIMEOUT_SECONDS/,
     );
+  });
+
+  it('reads the accessibility statement’s operator, contact and dates, and refuses malformed ones', () => {
+    expect(loadFrontendConfig(production).accessibility).toEqual({
+      operatorName: 'Government Digital Service',
+      contactEmail: 'accessibility@example.gov.uk',
+      preparedOn: '2026-12-01',
+      reviewedOn: '2026-12-01',
+    });
+    expect(
+      loadFrontendConfig({ ...production, ACCESSIBILITY_STATEMENT_REVIEWED_ON: '2027-01-15' }).accessibility
+        .reviewedOn,
+    ).toBe('2027-01-15');
+    expect(() => loadFrontendConfig({ ...production, ACCESSIBILITY_CONTACT_EMAIL: 'nobody' })).toThrow(
+      /ACCESSIBILITY_CONTACT_EMAIL/,
+    );
+    for (const date of ['2026-02-30', '1 December 2026']) {
+      expect(() => loadFrontendConfig({ ...production, ACCESSIBILITY_STATEMENT_PREPARED_ON: date })).toThrow(
+        /ACCESSIBILITY_STATEMENT_PREPARED_ON must be a date as YYYY-MM-DD/,
+      );
+      expect(() => loadFrontendConfig({ ...production, ACCESSIBILITY_STATEMENT_REVIEWED_ON: date })).toThrow(
+        /ACCESSIBILITY_STATEMENT_REVIEWED_ON/,
+      );
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { isRecord } from '../../common/json.js';
 import { documentApiPaths } from '../../common/routes.js';
+import { type Language, parseLanguage } from '../language.js';
 import { type CallContext, type JsonUpstream, unexpectedStatus, UpstreamError } from './upstream.js';
 
 export interface DocumentInfo {
@@ -10,6 +11,8 @@ export interface DocumentInfo {
   filename: string | null;
   /** ISO date, or null when the API cannot say. */
   availableUntil: string | null;
+  /** The language the sending service chose for the recipient's pages; null when it chose none. */
+  language: Language | null;
 }
 
 export type CheckResult =
@@ -102,6 +105,7 @@ function parseDocument(value: unknown): DocumentInfo | undefined {
     file_extension: fileExtension,
     filename,
     available_until: availableUntil,
+    language,
   } = value;
   if (typeof directFileUrl !== 'string' || !/^https?:\/\//.test(directFileUrl)) return undefined;
   if (typeof size !== 'number' || !Number.isFinite(size) || size < 0) return undefined;
@@ -115,5 +119,7 @@ function parseDocument(value: unknown): DocumentInfo | undefined {
     fileExtension,
     filename: typeof filename === 'string' ? filename : null,
     availableUntil: availableUntil ?? null,
+    // Notify's API sends no language, and an unknown one is ignored: both mean the default.
+    language: parseLanguage(language) ?? null,
   };
 }

@@ -3,7 +3,8 @@ import { isValidEmailAddress, stripAndRemoveObscureWhitespace } from '../../comm
 import { isRecord } from '../../common/json.js';
 import { ACCESS_COOKIE_NAME } from '../../common/access-cookie-name.js';
 import { accessCookieDomain, accessCookiePath } from '../access-cookie-scope.js';
-import { pageHandler, sendPage } from '../pages.js';
+import { type Content, escapeHtml } from '../content.js';
+import { contentOf, pageHandler, sendPage } from '../pages.js';
 import { urls } from '../urls.js';
 import { callContext, type Journey, type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
@@ -60,7 +61,7 @@ export async function confirmEmailRoute(
       if (!journey) return reply;
       return renderForm(request, reply, journey, {
         status: 400,
-        errorSummary: summary('Your form could not be sent. Try again.'),
+        errorSummary: summary(contentOf(request), 'confirm.errors.formNotSent'),
       });
     },
   );
@@ -87,18 +88,19 @@ export async function confirmEmailRoute(
       const body = request.body;
       const raw = isRecord(body) && typeof body.email_address === 'string' ? body.email_address : '';
       const emailAddress = stripAndRemoveObscureWhitespace(raw);
+      const content = contentOf(request);
       const invalid =
         emailAddress === ''
-          ? 'Enter your email address'
+          ? 'confirm.errors.empty'
           : !isValidEmailAddress(emailAddress)
-            ? 'Not a valid email address'
+            ? 'confirm.errors.invalid'
             : undefined;
       if (invalid) {
         return renderForm(request, reply, journey, {
           status: 400,
           emailAddress,
-          fieldError: invalid,
-          errorSummary: summary(invalid),
+          fieldError: content.t(invalid),
+          errorSummary: summary(content, invalid),
         });
       }
 
@@ -117,11 +119,19 @@ export async function confirmEmailRoute(
           return renderForm(request, reply, journey, {
             status: 400,
             emailAddress,
+            // As Notify shows it: both sentences in one item of the summary's list, with no link.
             errorSummary: {
-              titleText: 'There is a problem',
-              descriptionText:
-                'This is not the email address the file was sent to. ' +
-                `To confirm the file was meant for you, enter the email address ${journey.service.name} sent the file to.`,
+              titleText: content.t('common.errorSummaryTitle'),
+              errorList: [
+                {
+                  html:
+                    escapeHtml(content.t('confirm.errors.wrongAddress')) +
+                    '<br>' +
+                    escapeHtml(
+                      content.t('confirm.errors.wrongAddressHint', { serviceName: journey.service.name }),
+                    ),
+                },
+              ],
             },
           });
         case 'rate-limited':
@@ -137,6 +147,9 @@ export async function confirmEmailRoute(
   });
 }
 
-function summary(message: string): Record<string, unknown> {
-  return { titleText: 'There is a problem', errorList: [{ text: message, href: FIELD_HREF }] };
+function summary(content: Content, messageKey: string): Record<string, unknown> {
+  return {
+    titleText: content.t('common.errorSummaryTitle'),
+    errorList: [{ text: content.t(messageKey), href: FIELD_HREF }],
+  };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { formatExpiryDate, formatFileSize, parseAvailableUntil, prettyFileType, ukToday } from '../format.js';
-import { pageHandler, sendPage } from '../pages.js';
+import { parseAvailableUntil, ukToday } from '../format.js';
+import { contentOf, pageHandler, sendPage } from '../pages.js';
 import { urls } from '../urls.js';
 import { type JourneyDeps, type JourneyRoute, loadJourney } from './journey.js';
 
@@ -14,16 +14,18 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
       const journey = await loadJourney(request, reply, options);
       if (!journey) return reply;
       const { document } = journey;
+      const content = contentOf(request);
       const availableUntil = document.availableUntil
         ? parseAvailableUntil(document.availableUntil)
         : undefined;
       return sendPage(reply, options.render, 200, 'pages/download.njk', {
         service: journey.service,
         contact: journey.contact,
-        expiryDate: availableUntil ? formatExpiryDate(availableUntil, ukToday(options.now())) : undefined,
+        expirySentence: availableUntil
+          ? content.availableUntil(availableUntil, ukToday(options.now()))
+          : undefined,
         directFileUrl: document.directFileUrl,
-        fileType: prettyFileType(document.fileExtension),
-        fileSize: formatFileSize(document.sizeInBytes),
+        downloadLinkText: content.downloadLinkText(document.fileExtension, document.sizeInBytes),
       });
     }),
   );

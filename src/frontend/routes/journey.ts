@@ -5,6 +5,7 @@ import type { DocumentApiClient, DocumentInfo, DocumentRef } from '../clients/do
 import type { Service, ServiceDirectoryClient } from '../clients/service-directory.js';
 import type { CallContext } from '../clients/upstream.js';
 import { contactFor, daysFromToday, parseAvailableUntil, ukToday, type Contact } from '../format.js';
+import { DEFAULT_LANGUAGE } from '../language.js';
 import { sendPage } from '../pages.js';
 import { type JourneyLinks, journeyLinks } from '../urls.js';
 import type { Renderer } from '../views.js';
@@ -73,7 +74,15 @@ export async function loadJourney(
     sendPage(reply, deps.render, 410, 'errors/file-gone.njk', unavailable);
     return undefined;
   }
-  return { ref, service, contact, document: check.document, links: journeyLinks(ref) };
+  // The page speaks the language the link chose, else the one the sending service chose for the document.
+  request.language = request.chosenLanguage ?? check.document.language ?? DEFAULT_LANGUAGE;
+  return {
+    ref,
+    service,
+    contact,
+    document: check.document,
+    links: journeyLinks(ref, request.chosenLanguage),
+  };
 }
 
 function hasExpired(document: DocumentInfo, now: Date): boolean {
