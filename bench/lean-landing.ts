@@ -220,6 +220,9 @@ function frontendEnv(upstreamUrl: string, probeDir: string, workers: number): Re
     DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
     DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstreamUrl,
     SECRET_KEY: 'bench-secret-key',
+    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
+    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
+    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
     NODE_OPTIONS: `--import ${lib('heap-probe.mjs').href}`,
     BENCH_HEAP_PROBE_DIR: probeDir,
   };
