@@ -278,6 +278,65 @@ describe.each(backends)('end to end: $name', (backend) => {
     },
   );
 
+  it(
+    'a document uploaded in Welsh opens in Welsh with no query, and the whole journey stays Welsh',
+    { timeout: 120_000 },
+    async () => {
+      const pdf = samplePdf(['Eich trwydded', backend.name]);
+      const { url: link } = await uploadWithCli('trwydded.pdf', pdf, [
+        '--confirm-email',
+        EMAIL,
+        '--language',
+        'cy',
+      ]);
+      expect(new URL(link).searchParams.has('lang')).toBe(false);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const watcher = new PageWatcher(page);
+      const shot = `e2e-${backend.name.split(' ')[0]}-cy`;
+      try {
+        await open(page, watcher, link, 200, 'Mae gennych ffeil i’w lawrlwytho', `${shot}-landing`);
+        expect(await page.locator('html').getAttribute('lang')).toBe('cy');
+        expect(await page.locator('main').textContent()).toContain(
+          'Mae Office of Test Letters wedi anfon ffeil atoch i’w lawrlwytho.',
+        );
+
+        watcher.clear();
+        await page.getByRole('button', { name: 'Parhau' }).click();
+        await checkPage(page, watcher, 200, 'Cadarnhewch eich cyfeiriad e-bost', `${shot}-confirm`);
+        expect(await page.locator('html').getAttribute('lang')).toBe('cy');
+
+        watcher.clear();
+        await page.getByLabel('Cyfeiriad e-bost').fill('someone.else@example.com');
+        await page.getByRole('button', { name: 'Parhau' }).click();
+        await checkPage(page, watcher, 400, 'Cadarnhewch eich cyfeiriad e-bost', `${shot}-wrong-email`);
+        expect(await page.title()).toMatch(/^Gwall: /);
+        expect(await page.locator('.govuk-error-summary').textContent()).toContain(
+          'Nid hwn yw’r cyfeiriad e-bost yr anfonwyd y ffeil ato.',
+        );
+
+        watcher.clear();
+        await page.getByLabel('Cyfeiriad e-bost').fill(EMAIL);
+        await page.getByRole('button', { name: 'Parhau' }).click();
+        await checkPage(page, watcher, 200, 'Lawrlwythwch eich ffeil', `${shot}-download`);
+        expect(await page.locator('html').getAttribute('lang')).toBe('cy');
+        expect(await page.locator('a[download]').textContent()).toContain('Lawrlwythwch y PDF hwn');
+        const file = await downloadFrom(page);
+        expect(file.name).toBe('trwydded.pdf');
+        expect(file.bytes.equals(pdf)).toBe(true);
+
+        // The toggle leads to the same page in English, with the same key.
+        watcher.clear();
+        await page.getByRole('link', { name: 'English' }).click();
+        await checkPage(page, watcher, 200, 'Download your file', `${shot}-toggled`);
+        expect(await page.locator('html').getAttribute('lang')).toBe('en');
+        expect(new URL(page.url()).searchParams.get('key')).toBe(new URL(link).searchParams.get('key'));
+      } finally {
+        await context.close();
+      }
+    },
+  );
+
   it('a blocked document shows the 404 page, an expired one the 410 page', { timeout: 120_000 }, async () => {
     const uploaded = await uploadWithCli('blocked.pdf', samplePdf(['Blocked']));
     const link = uploaded.url;
