@@ -1,4 +1,4 @@
-// SPEC 4's one expiry rule (Notify's whole-day rule): unit cases, then the API on a real port with a pinned
+// The one expiry rule (Notify's whole-day rule): unit cases, then the API on a real port with a pinned
 // clock, where a recipient must be served all through the day `available_until` names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/ids.js';

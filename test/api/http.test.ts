@@ -272,7 +272,7 @@ describe('upload', () => {
 });
 
 describe('check', () => {
-  it('describes a document for the frontend (SPEC 3.5), cacheable for 30 minutes', async () => {
+  it('describes a document for the frontend as its document API client reads it, cacheable for 30 minutes', async () => {
     const answer = remember(
       await upload(api, csv(), {
         filename: 'Résumé, 2024.csv',

@@ -10,7 +10,7 @@ import {
 } from '../helpers/stored-documents.js';
 import { documentApiPaths } from '../../src/common/routes.js';
 
-// The error texts GOV.UK Notify's document download API answers with, checked word for word (SPEC 4 and 6).
+// The error texts GOV.UK Notify's document download API answers with, checked word for word.
 const SUPPORTED =
   "Supported types are: '.csv', '.doc', '.docx', '.jpeg', '.jpg', '.json', '.odt', '.pdf', '.png', '.rtf', '.txt', '.xlsx'";
 let running: ApiWithStore;

@@ -54,7 +54,7 @@ async function parallelAttempts(bases: string[], path: string, key: string, atte
 }
 
 /**
- * SPEC 4: strangers without the key (random keys on the real document, random documents) get cheap 403s that
+ * Strangers without the key (random keys on the real document, random documents) get cheap 403s that
  * neither use up the recipient's attempts nor leave state (`stateCount` reads what the limiter keeps); attempts
  * with the right key still count, up to the limit of 5 the API runs with.
  */

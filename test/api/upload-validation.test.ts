@@ -23,7 +23,7 @@ async function fileCheck(content: Buffer, extra: Record<string, unknown>) {
   return { status: response.status, body: (await response.json()) as Record<string, string> };
 }
 
-describe("a filename's extension decides the stored type (SPEC 6, as Notify)", () => {
+describe("a filename's extension decides the stored type, as in Notify's API", () => {
   it('stores a PDF uploaded as "letter.docx" as docx, links and serves it as docx', async () => {
     const answer = await upload(api, pdf(), { filename: 'letter.docx' });
     expect(answer.status).toBe(201);
@@ -78,7 +78,7 @@ describe("a filename's extension decides the stored type (SPEC 6, as Notify)", (
   });
 });
 
-describe('filename characters (issue 8.9)', () => {
+describe('filename characters: no controls, invisible formatting or lone surrogates', () => {
   const refused = [
     ['RIGHT-TO-LEFT OVERRIDE (Cf)', 'rtl\u202egpj.pdf'],
     ['LEFT-TO-RIGHT OVERRIDE (Cf)', 'a\u202db.pdf'],

@@ -1,4 +1,4 @@
-// SPEC 3.3: no log line of either app holds a key, an email address, a bearer token, signed_data or SECRET_KEY,
+// No log line of either app holds a key, an email address, a bearer token, signed_data or SECRET_KEY,
 // however the request spells them. Both apps on real ports, a generated set of spellings, every line scanned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

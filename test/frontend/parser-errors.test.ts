@@ -1,5 +1,5 @@
 // What Node's HTTP layer would answer by itself (parser errors, no Host, Expect, CONNECT, half-closed clients,
-// pipelining), on a real port over raw sockets: every answer is the frontend's HTML page with SPEC 3.3's headers.
+// pipelining), on a real port over raw sockets: every answer is the frontend's HTML page with every security header.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   documentJson,
@@ -22,7 +22,7 @@ beforeAll(() => {
 
 const PAGE_HEADERS = { ...EVERY_RESPONSE_HEADERS, 'cache-control': PAGE_CACHE_CONTROL };
 
-/** The error page with every SPEC 3.3 header, its CSP nonce the one its scripts carry. */
+/** The error page with every security header, its CSP nonce the one its scripts carry. */
 function expectErrorPage(response: RawResponse | undefined, status: number): void {
   expect(response, 'an answer').toBeDefined();
   expect(response!.status).toBe(status);

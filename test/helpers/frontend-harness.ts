@@ -38,7 +38,7 @@ export const SERVICE_JSON = {
   data: { name: 'Apply for a licence', contact_link: 'https://example.gov.uk/contact' },
 };
 
-/** SPEC 3.3: the headers on every response of the frontend (page, redirect, asset, parser error). */
+/** The security headers on every response of the frontend (page, redirect, asset, parser error). */
 export const EVERY_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'x-robots-tag': 'noindex, nofollow',
   'x-frame-options': 'DENY',

@@ -1,4 +1,4 @@
-// Issue 11, short version: the "Running at scale" layout for real on 127.0.0.1 (HAProxy with deploy/haproxy.cfg,
+// Running at scale, short version: the "Running at scale" layout for real on 127.0.0.1 (HAProxy with deploy/haproxy.cfg,
 // two frontend and two API replicas of the compiled dist/ with 2 workers each, one radosgw bucket, one Redis),
 // recipients' journeys in parallel, and each fault once: kill -9 of an API replica, rolling restarts of the
 // frontends, Redis and radosgw outages, a frontend replica that accepts TCP but answers no HTTP.
