@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentNotFoundError } from '../../src/api/store/document-store.js';
-import { hkdfSha256 } from '../../src/api/store/encrypted-format.js';
+import {
+  type DataFileSource,
+  decryptingStream,
+  HEADER_BYTES,
+  hkdfSha256,
+  openDocument,
+  StreamSealer,
+} from '../../src/api/store/encrypted-format.js';
 import { LocalDocumentStore } from '../../src/api/store/local-store.js';
 import { contentFor, keyFor, SERVICE, SIZE } from './fixtures/put-loop.js';
 
@@ -288,6 +295,82 @@ describe('local encrypted store', () => {
       const opened = await store.open(SID, documentId, key, { start, end });
       expect((await readAll(opened.body)).equals(content.subarray(start, end + 1))).toBe(true);
     }
+  });
+
+  it('keeps concurrent downloads apart when some stop part-way (shared read buffers), and closes every file', async () => {
+    const store = new LocalDocumentStore({ root, chunkBytes: 1024 });
+    const documents = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const content = randomBytes(1600 * 1024 + 5);
+        return { content, ...(await putOne(store, content)) };
+      }),
+    );
+    const openFiles = async () => (await readdir('/proc/self/fd')).length;
+    const filesBefore = await openFiles();
+    for (let wave = 0; wave < 3; wave++) {
+      await Promise.all(
+        documents.map(async ({ content, documentId, key }, at) => {
+          const { body } = await store.open(SID, documentId, key);
+          if (at % 2 === 1) {
+            // Stopped after its first piece, most likely with its next read in flight.
+            for await (const piece of body) {
+              expect((piece as Buffer).equals(content.subarray(0, (piece as Buffer).length))).toBe(true);
+              break;
+            }
+            return;
+          }
+          expect((await readAll(body)).equals(content)).toBe(true);
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await openFiles()).toBe(filesBefore);
+  });
+
+  it('never lends a stopped download’s read buffer to another while its read is still in flight', async () => {
+    const serviceId = randomUUID();
+    const documentId = randomUUID();
+    const key = randomBytes(32);
+    const content = randomBytes(64 * 1024);
+    const sealer = new StreamSealer(key, serviceId, documentId, 4096);
+    const file = Buffer.concat([sealer.header, ...sealer.push(content), ...sealer.finish()]);
+    const stored = sealer.metadata({
+      mimetype: 'text/plain',
+      createdAt: new Date(),
+      retentionPeriod: '1 weeks',
+    });
+    const opened = openDocument(
+      stored,
+      file.subarray(0, HEADER_BYTES),
+      file.length,
+      key,
+      serviceId,
+      documentId,
+    );
+    if (!opened) throw new Error('the sealed document does not open');
+    const lent: Buffer[] = [];
+    let releaseHeldRead: () => void = () => undefined;
+    const source = (hold: boolean): DataFileSource => ({
+      read: async (buffer, position) => {
+        lent.push(buffer);
+        if (hold) await new Promise<void>((resolve) => (releaseHeldRead = resolve));
+        // A late read lands whatever is at that place in the file, over what the buffer holds now.
+        return file.copy(buffer, 0, position, position + buffer.length);
+      },
+      close: async () => undefined,
+    });
+    const stopped = decryptingStream(source(true), opened.header, opened.keys, 0, content.length - 1);
+    stopped.resume();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    stopped.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const next = decryptingStream(source(false), opened.header, opened.keys, 1000, content.length - 1);
+    const read = readAll(next);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    releaseHeldRead();
+    expect((await read).equals(content.subarray(1000))).toBe(true);
+    expect(lent.length).toBeGreaterThanOrEqual(2);
+    expect(lent[1]?.buffer).not.toBe(lent[0]?.buffer);
   });
 
   it('answers a wrong key exactly like a missing document', async () => {

@@ -23,7 +23,10 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 let rgw: RunningRgw;
 let store: S3DocumentStore;
 
-function storeFor(bucket: string, overrides: { secretAccessKey?: string; purgePageSize?: number } = {}) {
+function storeFor(
+  bucket: string,
+  overrides: { secretAccessKey?: string; purgePageSize?: number; recentTagsMs?: number } = {},
+) {
   return createS3Store({
     bucket,
     endpoint: rgw.endpoint,
@@ -33,7 +36,21 @@ function storeFor(bucket: string, overrides: { secretAccessKey?: string; purgePa
       secretAccessKey: overrides.secretAccessKey ?? rgw.secretAccessKey,
     },
     ...(overrides.purgePageSize ? { purgePageSize: overrides.purgePageSize } : {}),
+    ...(overrides.recentTagsMs !== undefined ? { recentTagsMs: overrides.recentTagsMs } : {}),
   });
+}
+
+/** The names of the commands a store sends from now on. */
+function recordCommands(target: S3DocumentStore): string[] {
+  const sent: string[] = [];
+  target.client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: `recordCommands-${randomUUID()}` },
+  );
+  return sent;
 }
 
 function newDocument(overrides: Partial<NewDocument> = {}, metadata: Partial<NewDocument['metadata']> = {}) {
@@ -317,6 +334,58 @@ describe('S3 store with SSE-C on radosgw', () => {
     } finally {
       impatient.close();
     }
+  });
+
+  it('downloads with one tag read: the tags of the look-up serve the open that follows it, once', async () => {
+    const counted = storeFor(store.bucket);
+    const sent = recordCommands(counted);
+    const doc = newDocument();
+    await counted.put(doc);
+    sent.length = 0;
+    expect((await counted.getMetadata(doc.serviceId, doc.documentId, doc.key)).blocked).toBe(false);
+    const first = await counted.open(doc.serviceId, doc.documentId, doc.key);
+    expect(await readAll(first.body)).toEqual(PDF);
+    expect(first.metadata.retentionPeriod).toBe('26 weeks');
+    expect(sent.sort()).toEqual(['GetObjectCommand', 'GetObjectTaggingCommand', 'HeadObjectCommand']);
+    sent.length = 0;
+    // Used up: an open with no look-up before it reads the tags itself.
+    await readAll((await counted.open(doc.serviceId, doc.documentId, doc.key)).body);
+    expect(sent.sort()).toEqual(['GetObjectCommand', 'GetObjectTaggingCommand']);
+    // A wrong key's failed look-up leaves nothing for an open to take.
+    await expect(counted.getMetadata(doc.serviceId, doc.documentId, randomBytes(32))).rejects.toThrow(
+      DocumentNotFoundError,
+    );
+    sent.length = 0;
+    await readAll((await counted.open(doc.serviceId, doc.documentId, doc.key)).body);
+    expect(sent).toContain('GetObjectTaggingCommand');
+    counted.close();
+  });
+
+  it('never opens with remembered tags older than a block: through the store at once, directly once they age', async () => {
+    const quick = storeFor(store.bucket, { recentTagsMs: 200 });
+    const doc = newDocument();
+    await quick.put(doc);
+    await quick.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    await quick.setBlocked(doc.serviceId, doc.documentId, true);
+    const blocked = await quick.open(doc.serviceId, doc.documentId, doc.key);
+    blocked.body.destroy();
+    expect(blocked.metadata.blocked).toBe(true);
+    await quick.setBlocked(doc.serviceId, doc.documentId, false);
+    await quick.getMetadata(doc.serviceId, doc.documentId, doc.key);
+    const Key = `${doc.serviceId}/${doc.documentId}`;
+    const current = await quick.client.send(new GetObjectTaggingCommand({ Bucket: quick.bucket, Key }));
+    await quick.client.send(
+      new PutObjectTaggingCommand({
+        Bucket: quick.bucket,
+        Key,
+        Tagging: { TagSet: [...(current.TagSet ?? []), { Key: 'blocked', Value: 'true' }] },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const aged = await quick.open(doc.serviceId, doc.documentId, doc.key);
+    aged.body.destroy();
+    expect(aged.metadata.blocked).toBe(true);
+    quick.close();
   });
 
   it('honours an operator setting blocked=yes (any case) directly on the object', async () => {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { DocumentLanguage, DocumentMetadata, NewDocumentMetadata } from './document-store.js';
+import { ReadBufferPool } from './read-buffer-pool.js';
 
 /*
  * The local store's on-disk format, for one document: a data file and a metadata file.
@@ -39,6 +39,8 @@ const AUTHENTICATED_HEADER_BYTES = 4 + 1 + 3 + 4 + 8 + SALT_BYTES; // 52
 export const HEADER_BYTES = AUTHENTICATED_HEADER_BYTES + MAC_BYTES; // 84
 const TAG_BYTES = 16;
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** How much of a data file a read takes at once (whole chunks, at least one). */
+const READ_BYTES = 512 * 1024;
 
 // Sealed metadata is padded to at least this (a 100-character filename and an email hash fit), then to multiples
 // of SEALED_PADDING, so its length says neither whether there is an email hash nor how long the filename is.
@@ -329,9 +331,19 @@ function openChunk(keys: Keys, authenticated: Buffer, index: number, final: bool
   return plain;
 }
 
+/** Where a data file's bytes come from (the local store hands over the descriptor it opened to check the key). */
+export interface DataFileSource {
+  /** Reads exactly `buffer.length` bytes at `position`, or fewer at the end of the file; resolves the count. */
+  read(buffer: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Read buffers of the decrypting streams, shared by every download of the process. */
+const readBuffers = new ReadBufferPool(8);
+
 /** Plaintext bytes first..last (inclusive) of an opened data file, decrypted chunk by chunk as the consumer reads. */
 export function decryptingStream(
-  handle: FileHandle,
+  source: DataFileSource,
   header: Header,
   keys: Keys,
   first: number,
@@ -341,15 +353,48 @@ export function decryptingStream(
   const chunks = chunkCount(size, chunkBytes);
   let index = size === 0 ? 0 : Math.floor(first / chunkBytes);
   const lastIndex = size === 0 ? -1 : Math.floor(last / chunkBytes);
+  // Several chunks per file read (about READ_BYTES), each decrypted and checked on its own: fewer trips to the
+  // thread pool, memory bounded by one batch. The read buffer comes from the pool and goes back when the stream
+  // ends (never while a read into it is in flight); the plaintext never points into it (each chunk is
+  // decrypted into a buffer of its own).
+  const batch = Math.max(1, Math.floor(READ_BYTES / chunkBytes));
+  let readBuffer: Buffer | undefined;
+  let reading: Promise<unknown> = Promise.resolve();
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await handle.close().catch(() => undefined);
+    await reading.catch(() => undefined);
+    if (readBuffer) readBuffers.give(readBuffer);
+    readBuffer = undefined;
+    await source.close().catch(() => undefined);
   };
-  // Several chunks per file read (about 512 KiB), each decrypted and checked on its own: fewer trips to the
-  // thread pool, memory still bounded by one batch.
-  const batch = Math.max(1, Math.floor((512 * 1024) / chunkBytes));
+  /** Reads and decrypts the next batch; returns its plaintext pieces. */
+  const nextBatch = async (): Promise<Buffer[]> => {
+    const firstInBatch = index;
+    const lastInBatch = Math.min(lastIndex, index + batch - 1);
+    const start = HEADER_BYTES + firstInBatch * (chunkBytes + TAG_BYTES);
+    const endPlain = lastInBatch === chunks - 1 ? size : (lastInBatch + 1) * chunkBytes;
+    const sealedLength = endPlain - firstInBatch * chunkBytes + (lastInBatch - firstInBatch + 1) * TAG_BYTES;
+    // The first batch is the largest (only the last one may be shorter).
+    readBuffer ??= readBuffers.take(sealedLength);
+    const sealed = readBuffer.subarray(0, sealedLength);
+    if ((await source.read(sealed, start)) !== sealedLength) throw new Error('document data is truncated');
+    const out: Buffer[] = [];
+    let offset = 0;
+    for (let at = firstInBatch; at <= lastInBatch; at++) {
+      const plainLength = at === chunks - 1 ? size - at * chunkBytes : chunkBytes;
+      const piece = sealed.subarray(offset, offset + plainLength + TAG_BYTES);
+      offset += plainLength + TAG_BYTES;
+      const plain = openChunk(keys, authenticated, at, at === chunks - 1, piece);
+      const chunkStart = at * chunkBytes;
+      out.push(
+        plain.subarray(Math.max(first - chunkStart, 0), Math.min(last - chunkStart + 1, plain.length)),
+      );
+    }
+    index = lastInBatch + 1;
+    return out;
+  };
   return new Readable({
     highWaterMark: batch * chunkBytes,
     async read() {
@@ -359,30 +404,13 @@ export function decryptingStream(
           this.push(null);
           return;
         }
-        const firstInBatch = index;
-        const lastInBatch = Math.min(lastIndex, index + batch - 1);
-        const start = HEADER_BYTES + firstInBatch * (chunkBytes + TAG_BYTES);
-        const endPlain = lastInBatch === chunks - 1 ? size : (lastInBatch + 1) * chunkBytes;
-        const sealedLength =
-          endPlain - firstInBatch * chunkBytes + (lastInBatch - firstInBatch + 1) * TAG_BYTES;
-        const sealed = Buffer.allocUnsafe(sealedLength);
-        const { bytesRead } = await handle.read(sealed, 0, sealedLength, start);
-        if (bytesRead !== sealedLength) throw new Error('document data is truncated');
-        const out: Buffer[] = [];
-        let offset = 0;
-        for (let at = firstInBatch; at <= lastInBatch; at++) {
-          const plainLength = at === chunks - 1 ? size - at * chunkBytes : chunkBytes;
-          const piece = sealed.subarray(offset, offset + plainLength + TAG_BYTES);
-          offset += plainLength + TAG_BYTES;
-          const plain = openChunk(keys, authenticated, at, at === chunks - 1, piece);
-          const chunkStart = at * chunkBytes;
-          out.push(
-            plain.subarray(Math.max(first - chunkStart, 0), Math.min(last - chunkStart + 1, plain.length)),
-          );
-        }
-        index = lastInBatch + 1;
+        const step = nextBatch();
+        // close() waits for it: the read buffer goes back to the pool only once nothing reads it.
+        reading = step;
+        const pieces = await step;
+        if (closed) return;
         // Each chunk's plaintext as it is: concatenating them would copy every byte once more.
-        for (const piece of out) this.push(piece);
+        for (const piece of pieces) this.push(piece);
       } catch (error) {
         this.destroy(error as Error);
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { access, mkdir, open, readFile, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { close, closeSync, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
+import { access, mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUuid } from '../../common/ids.js';
 import { isExpired } from '../expiry.js';
@@ -16,6 +16,7 @@ import {
 } from './document-store.js';
 import {
   type ClearMetadata,
+  type DataFileSource,
   decryptingStream,
   DEFAULT_CHUNK_BYTES,
   HEADER_BYTES,
@@ -156,12 +157,16 @@ export class LocalDocumentStore implements DocumentStore {
   }
 
   async open(serviceId: string, documentId: string, key: Buffer, range?: ByteRange): Promise<OpenedDocument> {
-    const { metadata, header, keys } = this.verify(serviceId, documentId, key);
+    const { metadata, header, keys, fd } = this.verify(serviceId, documentId, key, true);
     const first = range ? Math.max(0, range.start) : 0;
     const last = range ? Math.min(range.end, header.size - 1) : header.size - 1;
-    if (range && (first > last || first >= header.size)) throw new RangeError('range not satisfiable');
-    const handle = await this.openData(serviceId, documentId);
-    return { metadata, body: decryptingStream(handle, header, keys, first, last) };
+    if (range && (first > last || first >= header.size)) {
+      closeSync(fd);
+      throw new RangeError('range not satisfiable');
+    }
+    // The descriptor that proved the key reads the content: the same file even if it is replaced meanwhile,
+    // and no second open.
+    return { metadata, body: decryptingStream(descriptorSource(fd), header, keys, first, last) };
   }
 
   async setBlocked(serviceId: string, documentId: string, blocked: boolean): Promise<void> {
@@ -226,16 +231,6 @@ export class LocalDocumentStore implements DocumentStore {
     return join(this.serviceDir(serviceId), `${documentId.toLowerCase()}.meta`);
   }
 
-  private async openData(serviceId: string, documentId: string): Promise<FileHandle> {
-    if (!isUuid(serviceId) || !isUuid(documentId)) throw new DocumentNotFoundError('document not found');
-    try {
-      return await open(this.dataPath(serviceId, documentId), fsConstants.O_RDONLY);
-    } catch (error) {
-      if (isMissing(error)) throw new DocumentNotFoundError('document not found');
-      throw error;
-    }
-  }
-
   private async readMeta(serviceId: string, documentId: string): Promise<StoredMetadata> {
     if (!isUuid(serviceId) || !isUuid(documentId)) throw new DocumentNotFoundError('document not found');
     let text: string;
@@ -251,13 +246,22 @@ export class LocalDocumentStore implements DocumentStore {
   /**
    * Reads the metadata and the data file's header and checks the key against the header MAC. Synchronous on
    * purpose: two small reads from a local disk (page cache) cost microseconds, less than handing each step to
-   * the thread pool, and this runs on every check, authenticate and download.
+   * the thread pool, and this runs on every check, authenticate and download. With `keepOpen`, the data file's
+   * descriptor is returned open (the caller closes it).
    */
   private verify(
     serviceId: string,
     documentId: string,
     key: Buffer,
-  ): { metadata: DocumentMetadata; header: Header; keys: Keys } {
+    keepOpen: true,
+  ): Verified & { fd: number };
+  private verify(serviceId: string, documentId: string, key: Buffer): Verified;
+  private verify(
+    serviceId: string,
+    documentId: string,
+    key: Buffer,
+    keepOpen = false,
+  ): Verified & { fd?: number } {
     // Made only when needed: an error captures a stack trace, which costs more than the rest of this check.
     const notFound = () => new DocumentNotFoundError('document not found');
     if (!isUuid(serviceId) || !isUuid(documentId)) throw notFound();
@@ -265,31 +269,48 @@ export class LocalDocumentStore implements DocumentStore {
     const raw = Buffer.alloc(HEADER_BYTES);
     let bytesRead: number;
     let dataLength: number;
+    let fd: number;
     try {
       // The metadata file is the commit point: without it the data is an unfinished write.
       text = readFileSync(this.metaPath(serviceId, documentId), 'utf8');
-      const fd = openSync(this.dataPath(serviceId, documentId), 'r');
-      try {
-        bytesRead = readSync(fd, raw, 0, HEADER_BYTES, 0);
-        dataLength = fstatSync(fd).size;
-      } finally {
-        closeSync(fd);
-      }
+      fd = openSync(this.dataPath(serviceId, documentId), 'r');
     } catch (error) {
       if (isMissing(error)) throw notFound();
       throw error;
     }
-    const opened = openDocument(
-      JSON.parse(text) as StoredMetadata,
-      raw.subarray(0, bytesRead),
-      dataLength,
-      key,
-      serviceId,
-      documentId,
-    );
+    let opened: Verified | undefined;
+    try {
+      bytesRead = readSync(fd, raw, 0, HEADER_BYTES, 0);
+      dataLength = fstatSync(fd).size;
+      opened = openDocument(
+        JSON.parse(text) as StoredMetadata,
+        raw.subarray(0, bytesRead),
+        dataLength,
+        key,
+        serviceId,
+        documentId,
+      );
+    } finally {
+      if (!keepOpen || !opened) closeSync(fd);
+    }
     if (!opened) throw notFound();
-    return opened;
+    return keepOpen ? { ...opened, fd } : opened;
   }
+}
+
+type Verified = { metadata: DocumentMetadata; header: Header; keys: Keys };
+
+/** Reads of an open data file by its descriptor (callback fs: no FileHandle object and promise per read). */
+function descriptorSource(fd: number): DataFileSource {
+  return {
+    read: (buffer, position) =>
+      new Promise((resolve, reject) => {
+        read(fd, buffer, 0, buffer.length, position, (error, bytesRead) =>
+          error ? reject(error) : resolve(bytesRead),
+        );
+      }),
+    close: () => new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve()))),
+  };
 }
 
 /** What purge needs, from the clear part alone. */

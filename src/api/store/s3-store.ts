@@ -25,6 +25,7 @@ import {
   type StagedDocumentStart,
   type OpenedDocument,
 } from './document-store.js';
+import { RecentTags } from './recent-tags.js';
 import { objectHeaders, partSizeFor, S3StagedDocument } from './s3-staged-write.js';
 import { isExpired } from '../expiry.js';
 import {
@@ -61,6 +62,11 @@ export interface S3StoreOptions {
   partBytes?: number;
   /** Parts of one staged write uploading at once (default 2). */
   multipartConcurrency?: number;
+  /**
+   * How long the tags read by `getMetadata` may serve the `open` of the same object that follows it (default
+   * 1000 ms; 0 reads them again on every open).
+   */
+  recentTagsMs?: number;
   /** An existing client (tests, custom middleware); the options above are then ignored except `bucket`. */
   client?: S3Client;
 }
@@ -187,6 +193,7 @@ export class S3DocumentStore implements DocumentStore {
   private readonly purgeConcurrency: number;
   private readonly purgePageSize: number;
   private readonly multipart: { partBytes: number; concurrency: number };
+  private readonly recentTags: RecentTags;
 
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error('S3 store: a bucket name is required');
@@ -197,6 +204,7 @@ export class S3DocumentStore implements DocumentStore {
     };
     this.purgeConcurrency = Math.max(1, options.purgeConcurrency ?? 16);
     this.purgePageSize = Math.min(1000, Math.max(1, options.purgePageSize ?? 1000));
+    this.recentTags = new RecentTags(options.recentTagsMs ?? 1000);
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
@@ -285,6 +293,7 @@ export class S3DocumentStore implements DocumentStore {
       throw storeError('HeadObject', head.reason);
     }
     if (!decryptedWith(head.value, key)) throw new DocumentNotFoundError('document not found');
+    this.recentTags.remember(objectName, tags.value);
     return buildMetadata(head.value, tags.value, head.value.ContentLength ?? 0);
   }
 
@@ -298,8 +307,11 @@ export class S3DocumentStore implements DocumentStore {
       throw new RangeError('invalid byte range');
     }
     if (range && range.end < range.start) throw new RangeError('invalid byte range');
+    // A download has just read the tags to decide whether to serve (getMetadata): those tags, not a second
+    // GetObjectTagging. Anyone else's open reads them now.
+    const recent = this.recentTags.take(objectName);
     const [tags, object] = await Promise.allSettled([
-      this.readTags(objectName),
+      recent ?? this.readTags(objectName),
       this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
@@ -335,6 +347,7 @@ export class S3DocumentStore implements DocumentStore {
   async setBlocked(serviceId: string, documentId: string, blocked: boolean): Promise<void> {
     const objectName = objectKey(serviceId, documentId);
     if (!objectName) throw new DocumentNotFoundError('document not found');
+    this.recentTags.forget(objectName);
     const tags = await this.readTags(objectName);
     delete tags['blocked'];
     if (blocked) tags['blocked'] = 'true';
@@ -349,6 +362,9 @@ export class S3DocumentStore implements DocumentStore {
     } catch (error) {
       if (isMissing(error)) throw new DocumentNotFoundError('document not found');
       throw storeError('PutObjectTagging', error);
+    } finally {
+      // Also after the write: a look-up that ran meanwhile remembered the tags from before it.
+      this.recentTags.forget(objectName);
     }
   }
 
@@ -356,6 +372,7 @@ export class S3DocumentStore implements DocumentStore {
   async delete(serviceId: string, documentId: string): Promise<void> {
     const objectName = objectKey(serviceId, documentId);
     if (!objectName) return;
+    this.recentTags.forget(objectName);
     await this.deleteKey(objectName);
   }
 
