@@ -233,7 +233,10 @@ describe('local encrypted store', () => {
     expect(data.readBigUInt64BE(12)).toBe(0n);
     expect(data.length).toBe(84 + content.length + 11 * 16);
     const meta = await readFile(join(root, SID, `${documentId}.meta`), 'utf8');
-    expect(meta).not.toContain('cy');
+    // The language is sealed: no clear field holds it (the sealed base64 may contain "cy" by chance).
+    const clear = JSON.parse(meta) as Record<string, unknown>;
+    expect(clear).not.toHaveProperty('language');
+    expect(Object.entries(clear).filter(([name, value]) => name !== 'sealed' && value === 'cy')).toEqual([]);
     expect(await store.getMetadata(SID, documentId, key)).toMatchObject({ size: 10_500, language: 'cy' });
     expect((await readAll((await store.open(SID, documentId, key)).body)).equals(content)).toBe(true);
     expect((await readdir(join(root, '.staging'))).filter((name) => name.includes(documentId))).toEqual([]);
