@@ -28,18 +28,27 @@ export async function loadDocument(
   documentId: string,
   key: Buffer,
 ): Promise<DocumentMetadata> {
-  let metadata: DocumentMetadata;
+  const metadata = await notFoundAs404(ctx.store.getMetadata(serviceId, documentId, key));
+  checkReadable(metadata, ctx.now());
+  return metadata;
+}
+
+/** A store read whose "not found" (a missing document or a wrong key) becomes the recipient's 404. */
+export async function notFoundAs404<T>(read: Promise<T>): Promise<T> {
   try {
-    metadata = await ctx.store.getMetadata(serviceId, documentId, key);
+    return await read;
   } catch (error) {
     if (error instanceof DocumentNotFoundError) throw new ApiError(404, DOCUMENT_NOT_FOUND);
     throw error;
   }
+}
+
+/** Throws the recipient's 403 for a blocked document and 410 for an expired one. */
+export function checkReadable(metadata: DocumentMetadata, now: Date): void {
   if (metadata.blocked) throw new ApiError(403, 'Access to the document has been blocked');
-  if (isExpired(metadata, ctx.now())) {
+  if (isExpired(metadata, now)) {
     // Never deleted here: one wrong expiry reading (S3 sent a past `Expiration` under load) must not lose a
     // live document. Deleting is purge's job and the bucket lifecycle's.
     throw new ApiError(410, 'The document is no longer available');
   }
-  return metadata;
 }

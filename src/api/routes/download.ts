@@ -3,7 +3,13 @@ import { ACCESS_COOKIE_NAME } from '../../common/access-cookie-name.js';
 import { documentApiRoutes } from '../../common/routes.js';
 import { NO_STORE, PRIVATE_HEADERS, PRIVATE_NO_STORE } from '../../common/security-headers.js';
 import type { ApiContext } from '../context.js';
-import { documentExtension, loadDocument, servedMimetype } from '../documents.js';
+import {
+  checkReadable,
+  documentExtension,
+  loadDocument,
+  notFoundAs404,
+  servedMimetype,
+} from '../documents.js';
 import { ApiError } from '../errors.js';
 import { contentDisposition, downloadContentType, parseRange } from '../download-headers.js';
 import { recipientUrl } from '../links.js';
@@ -26,7 +32,23 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
       const serviceId = uuidParam(request.params.sid);
       const documentId = documentIdParam(request.params.did);
       const key = keyQuery(request.query.key);
-      const metadata = await loadDocument(options, serviceId, documentId, key);
+      const etag = `"${documentId}"`;
+      const ifRange = request.headers['if-range'];
+      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
+
+      // A whole-file download opens the document straight away and checks what the open read (one key check
+      // locally; on S3 the tags and the GetObject, as Notify's API asks). A range needs the size first.
+      const whole =
+        rangeHeader === undefined
+          ? await notFoundAs404(options.store.open(serviceId, documentId, key))
+          : undefined;
+      const metadata = whole?.metadata ?? (await loadDocument(options, serviceId, documentId, key));
+      try {
+        checkReadable(metadata, options.now());
+      } catch (error) {
+        whole?.body.destroy();
+        throw error;
+      }
 
       if (metadata.hashedRecipientEmail) {
         const tokens = cookieValues(request.headers.cookie, ACCESS_COOKIE_NAME);
@@ -35,6 +57,7 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
           verifyAccessToken(config.secretKey, token, serviceId, documentId, now),
         );
         if (!allowed) {
+          whole?.body.destroy();
           return reply
             .code(302)
             .headers({ ...PRIVATE_HEADERS, 'Cache-Control': NO_STORE })
@@ -42,9 +65,6 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
         }
       }
 
-      const etag = `"${documentId}"`;
-      const ifRange = request.headers['if-range'];
-      const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
       const range = parseRange(rangeHeader, metadata.size);
       if (range.kind === 'unsatisfiable') {
         throw new ApiError(416, 'Requested range not satisfiable', {
@@ -61,12 +81,14 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
         ETag: etag,
         'Cache-Control': PRIVATE_NO_STORE,
       });
-      const opened = await options.store.open(
-        serviceId,
-        documentId,
-        key,
-        range.kind === 'range' ? range.range : undefined,
-      );
+      const opened =
+        whole ??
+        (await options.store.open(
+          serviceId,
+          documentId,
+          key,
+          range.kind === 'range' ? range.range : undefined,
+        ));
       if (range.kind === 'range') {
         const { start, end } = range.range;
         reply.code(206);
