@@ -3,7 +3,7 @@
  * `npm run build`:
  *
  *   npx tsx bench/large-files.ts [--mib 100] [--concurrent 4] [--workers 1] [--no-s3] [--antivirus]
- *                                [--json-seconds 10] [--before DIR] [--no-write]
+ *                                [--json-seconds 10] [--before DIR] [--json-only] [--no-write]
  *
  * Starts `entrypoint.sh api` (WEB_CONCURRENCY=`--workers`, so with 1 every upload lands on the same worker)
  * on 127.0.0.1, then sends `--concurrent` multipart uploads of a `--mib` MiB PDF at once, then downloads them
@@ -12,7 +12,8 @@
  * local store; the S3 store on a private radosgw (harness/rgw.ts) unless `--no-s3`; with `--antivirus`, the
  * local store again with the antivirus service (its own process, `entrypoint.sh antivirus`) and a real clamd.
  * Then the 2 MiB JSON upload (Notify's form, 4 at a time for `--json-seconds`): uploads/s and CPU per upload,
- * here and, with `--before DIR`, in another built checkout (the commit before streamed uploads). Writes
+ * here and, with `--before DIR`, in another built checkout (the commit before streamed uploads); `--json-only`
+ * runs only that. Writes
  * bench/results/large-files.md unless `--no-write`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -41,6 +42,7 @@ const { values: options } = parseArgs({
     antivirus: { type: 'boolean', default: false },
     'json-seconds': { type: 'string', default: '10' },
     before: { type: 'string' },
+    'json-only': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -311,10 +313,13 @@ const fixed = (value: number, digits = 1) => value.toFixed(digits);
 async function main(): Promise<void> {
   const file = pdfOfSize(FILE_MIB * MIB);
   const rows: Row[] = [];
-  rows.push(await largeFiles('local store', {}, file));
-  console.log(rows.at(-1));
+  const large = !options['json-only'];
+  if (large) {
+    rows.push(await largeFiles('local store', {}, file));
+    console.log(rows.at(-1));
+  }
 
-  if (!options['no-s3']) {
+  if (large && !options['no-s3']) {
     let rgw: RunningRgw | undefined;
     try {
       rgw = await startRgw();
@@ -346,7 +351,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (options.antivirus) {
+  if (large && options.antivirus) {
     const { startLocalClamd } = await import('../src/antivirus/local-clamd.js');
     const clamd = await startLocalClamd({ maxFileSize: FILE_MIB * MIB + MIB, startTimeoutMs: 180_000 });
     let antivirus: RunningApi | undefined;
