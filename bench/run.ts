@@ -73,6 +73,15 @@ const BENCHES: Record<string, Bench> = {
     needsWrk: true,
     needsBuild: true,
   },
+  'large-files': {
+    file: 'large-files.ts',
+    measures:
+      '4 concurrent 100 MiB streamed uploads then downloads (local, radosgw): MB/s, CPU/MiB, peak RSS; 2 MiB JSON uploads',
+    report: 'bench/results/large-files.md',
+    quick: false,
+    needsWrk: false,
+    needsBuild: true,
+  },
   scale: {
     file: 'scale.ts',
     measures: 'replicas behind HAProxy under journeys with each fault injected once (about 7 minutes)',

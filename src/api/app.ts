@@ -29,7 +29,7 @@ export async function buildApi(config: ApiConfig, deps: ApiDeps): Promise<Fastif
     logger,
   });
   const serviceDirectory = serviceDirectoryOptions(config, deps);
-  const ctx = buildApiContext(config, deps, redis.connection, serviceDirectory);
+  const ctx = await buildApiContext(config, deps, redis.connection, serviceDirectory);
 
   const app = Fastify({
     ...jsonServerOptions(logger, (error) => clientMessage(error, 400)),

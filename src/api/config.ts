@@ -21,6 +21,8 @@ export type StoreConfig =
       region: string;
       /** Another S3 endpoint than AWS's (radosgw, MinIO...). */
       endpoint?: string;
+      /** The largest document a streamed upload writes (MAX_STREAMED_FILE_SIZE): sets the multipart part size. */
+      maxObjectBytes: number;
     };
 
 export type StoreKind = StoreConfig['kind'];
@@ -98,6 +100,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   if (retentionWeeks > 78)
     throw new ConfigError('Environment variable DEFAULT_RETENTION_WEEKS must be 78 or less');
 
+  const maxStreamedFileSize = integerVariable(env, 'MAX_STREAMED_FILE_SIZE', 100 * MIB, { min: 1 });
   const config: ApiConfig = {
     environment,
     port: integerVariable(env, 'PORT', 7000, { min: 0 }),
@@ -122,7 +125,7 @@ export function loadApiConfig(env: Env): ApiConfig {
         : (env.ANTIVIRUS_API_KEY ?? ''),
       timeoutMs: integerVariable(env, 'ANTIVIRUS_API_TIMEOUT_SECONDS', 30, { min: 1 }) * 1000,
     },
-    store: storeConfig(storeKind, env),
+    store: storeConfig(storeKind, env, maxStreamedFileSize),
     rateLimit: {
       limit: integerVariable(env, 'DOCUMENT_AUTHENTICATION_RATE_LIMIT', 50, { min: 1 }),
       intervalSeconds: integerVariable(env, 'DOCUMENT_AUTHENTICATE_RATE_INTERVAL_SECONDS', 300, { min: 1 }),
@@ -130,7 +133,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     limits: {
       maxContentLength: integerVariable(env, 'MAX_CONTENT_LENGTH', 3 * MIB, { min: 1024 }),
       maxDecodedFileSize: integerVariable(env, 'MAX_DECODED_FILE_SIZE', 2 * MIB + 1024, { min: 1 }),
-      maxStreamedFileSize: integerVariable(env, 'MAX_STREAMED_FILE_SIZE', 100 * MIB, { min: 1 }),
+      maxStreamedFileSize,
     },
     uploadPace: {
       stallTimeoutMs: integerVariable(env, 'UPLOAD_STALL_TIMEOUT_SECONDS', 15, { min: 1 }) * 1000,
@@ -154,7 +157,7 @@ export function loadApiConfig(env: Env): ApiConfig {
   return config;
 }
 
-function storeConfig(kind: StoreKind, env: Env): StoreConfig {
+function storeConfig(kind: StoreKind, env: Env, maxObjectBytes: number): StoreConfig {
   const dataDir = dataDirFrom(env.DATA_DIR);
   if (kind === 'local') return { kind, dataDir };
   const endpoint = env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim();
@@ -164,6 +167,7 @@ function storeConfig(kind: StoreKind, env: Env): StoreConfig {
     bucket: requireVariable(env, 'DOCUMENTS_BUCKET'),
     region: env.AWS_REGION?.trim() || 'eu-west-1',
     ...(endpoint ? { endpoint } : {}),
+    maxObjectBytes,
   };
 }
 

@@ -68,19 +68,22 @@ export function serviceDirectoryOptions(
   };
 }
 
-/** The routes' services: those passed in, else made from the configuration (Redis-backed when connected). */
-export function buildApiContext(
+/**
+ * The routes' services: those passed in, else made from the configuration (Redis-backed when connected). The
+ * local store is opened as at start-up: what writers that died left behind is removed before the first request.
+ */
+export async function buildApiContext(
   config: ApiConfig,
   deps: ApiDeps,
   redis: Redis | undefined,
   serviceDirectory: ServiceDirectoryOptions | undefined,
-): ApiContext {
+): Promise<ApiContext> {
   const rateLimit = { limit: config.rateLimit.limit, intervalSeconds: config.rateLimit.intervalSeconds };
   const useRedis = redis !== undefined && config.redis.enabled;
   return {
     config,
     logger: deps.logger,
-    store: deps.store ?? new LocalDocumentStore({ root: localDocumentsRoot(config.store.dataDir) }),
+    store: deps.store ?? (await LocalDocumentStore.open({ root: localDocumentsRoot(config.store.dataDir) })),
     rateLimiter:
       deps.rateLimiter ??
       (useRedis

@@ -2,7 +2,10 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { type ErrorAnswerer, registerEdgeAnswers } from '../common/http-edge.js';
 import { ApiError } from './errors.js';
 
-/** Fastify's own errors, as fixed text: its messages may quote the request. */
+/**
+ * Fastify's own errors, as fixed text: its messages may quote the request. The 415 here is for the JSON-only
+ * routes; the two upload routes, which also take a multipart form, say so in their own (checked-upload.ts).
+ */
 const FASTIFY_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type: send application/json',

@@ -6,7 +6,7 @@ import { projectRoot } from '../../src/common/project-files.js';
 import { AUTH_TOKEN, local, SERVICE_ID, upload } from '../helpers/api-harness.js';
 import { departures, describedResponses, type Answer } from '../helpers/openapi.js';
 import { freePort } from '../../harness/ports.js';
-import { pdf } from '../../harness/samples.js';
+import { csv, pdf } from '../../harness/samples.js';
 import { startApiWithStore, storeDocument, type ApiWithStore } from '../helpers/stored-documents.js';
 import { documentApiPaths, documentApiRoutes } from '../../src/common/routes.js';
 import { sendMultipart, type Part, type SendOptions } from './multipart-client.js';
@@ -113,7 +113,7 @@ describe('the OpenAPI description', () => {
       [FILE_CHECK, documentApiPaths.antivirusAndMimetypeCheck],
     ] as const) {
       const url = path(SERVICE_ID);
-      const statuses = [
+      const answers = [
         await exchange(described, 'POST', url, json({}, bearer)),
         await exchange(described, 'POST', url, json({ document: file, filename: 'letter.xyz' }, bearer)),
         await exchange(
@@ -131,8 +131,11 @@ describe('the OpenAPI description', () => {
           headers: { ...bearer, 'Content-Type': 'text/plain' },
           body: 'x',
         }),
-      ].map((answer) => answer.status);
-      expect(statuses).toEqual([400, 400, 400, 400, 401, 403, 404, 413, 415]);
+      ];
+      expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 401, 403, 404, 413, 415]);
+      expect(JSON.parse(answers[8]?.body.toString('utf8') ?? '')).toEqual({
+        error: 'Unsupported content type: send JSON or a multipart form',
+      });
     }
   });
 
@@ -168,6 +171,9 @@ describe('the OpenAPI description', () => {
         ),
       ];
       expect(answers.map((answer) => answer.status)).toEqual([stored, 400, 400, 400, 413, 408, 400, 400]);
+      // A 413 that goes while much of the file is still coming says the connection closes.
+      const early = await exchangeForm(described, path, [{ file: Buffer.alloc(4 * STREAMED_LIMIT, 'a') }]);
+      expect([early.status, early.headers.get('connection')]).toEqual([413, 'close']);
     }
 
     // The language chosen at upload comes back from the check route.
@@ -231,6 +237,13 @@ describe('the OpenAPI description', () => {
     const cookie = `document_access_signed_data=${(JSON.parse(authenticated.body.toString('utf8')) as { signed_data: string }).signed_data}`;
 
     const namedUrl = local(running.api, named.body.document.direct_file_url);
+    const text = await upload(running.api, csv(), { is_csv: true });
+    const textDownload = await exchange(
+      DOWNLOAD,
+      'GET',
+      local(running.api, text.body.document.direct_file_url),
+    );
+    expect(textDownload.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(
       [
         await exchange(DOWNLOAD, 'GET', openUrl),

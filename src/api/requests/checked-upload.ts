@@ -6,6 +6,9 @@ import { ApiError } from '../errors.js';
 import { uuidParam } from './params.js';
 import { FILE_TOO_LARGE, parseUploadBody, type UploadRequest } from './upload-body.js';
 
+/** The 415 of the two routes that take Notify's JSON or the streamed upload's multipart form. */
+export const UNSUPPORTED_UPLOAD_TYPE = 'Unsupported content type: send JSON or a multipart form';
+
 export type CheckedUploadOptions = Pick<ApiContext, 'config' | 'checks' | 'serviceForToken'>;
 
 export interface CheckedUpload {
@@ -29,9 +32,11 @@ export function checkedUploads(
 } {
   const checkAuth = makeAuthCheck(options.config.authTokens, options.serviceForToken);
 
-  // Everything but the body size goes on to the app's error handler (an error thrown here is handled there).
+  // Everything but the body size and type goes on to the app's error handler (an error thrown here is handled
+  // there); these two routes also take a multipart form, so their 415 says so.
   app.setErrorHandler((error: FastifyError) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new ApiError(413, FILE_TOO_LARGE);
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw new ApiError(415, UNSUPPORTED_UPLOAD_TYPE);
     throw error;
   });
 
