@@ -88,6 +88,8 @@ export class S3StagedDocument implements StagedDocument {
   private createdWith: ObjectHeaders | undefined;
   private readonly etags: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Part buffers whose upload has finished, filled again rather than left for the collector (5 MiB each). */
+  private readonly spareParts: Buffer[] = [];
   private failure: unknown;
   /** Headers to create the object with instead of the hint's (a rewrite, which knows them all). */
   private createdWithOverride: ObjectHeaders | undefined;
@@ -104,7 +106,7 @@ export class S3StagedDocument implements StagedDocument {
     try {
       if (this.failure !== undefined) throw this.failure;
       while (rest.length > 0) {
-        this.part ??= Buffer.allocUnsafe(this.settings.partBytes);
+        this.part ??= this.spareParts.pop() ?? Buffer.allocUnsafe(this.settings.partBytes);
         const copied = rest.copy(this.part, this.filled);
         this.filled += copied;
         rest = rest.subarray(copied);
@@ -183,7 +185,8 @@ export class S3StagedDocument implements StagedDocument {
 
   /** Sends the filled part, after waiting for a free slot; creates the multipart upload first if need be. */
   private async sendPart(): Promise<void> {
-    const body = (this.part as Buffer).subarray(0, this.filled);
+    const buffer = this.part as Buffer;
+    const body = buffer.subarray(0, this.filled);
     this.part = undefined;
     this.filled = 0;
     const number = ++this.partNumber;
@@ -217,6 +220,8 @@ export class S3StagedDocument implements StagedDocument {
       (response) => {
         if (!response.ETag) throw this.target.fail('UploadPart', new Error('no ETag'));
         this.etags[number - 1] = response.ETag;
+        // The SDK is done with a part's body once its request has been answered.
+        this.spareParts.push(buffer);
       },
       (error: unknown) => {
         this.failure ??= error;
