@@ -1,5 +1,5 @@
 // Real, minimal sample files of every allowed type, built here byte by byte (no fetched files).
-import { crc32, deflateSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import { samplePdf } from '../src/dev/sample-pdf.js';
 
 /** A one-page PDF saying `text`: the project's one PDF generator (src/dev/sample-pdf.ts). */
@@ -47,34 +47,41 @@ export function jpeg(): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, Buffer.from([0xff, 0xd9])]);
 }
 
-/** A zip file with stored (uncompressed) entries, in order. */
-export function zip(entries: Array<[string, string | Buffer]>): Buffer {
+/** A zip file of these entries, in order: stored as they are, or compressed with deflate. */
+export function zip(
+  entries: Array<[string, string | Buffer]>,
+  { deflate = false }: { deflate?: boolean } = {},
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const [name, value] of entries) {
     const data = typeof value === 'string' ? Buffer.from(value) : value;
+    const packed = deflate ? deflateRawSync(data) : data;
+    const method = deflate ? 8 : 0;
     const nameBytes = Buffer.from(name);
     const crc = crc32(data) >>> 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(packed.length, 18);
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(packed.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(nameBytes.length, 28);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, data);
+    locals.push(local, nameBytes, packed);
     centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + data.length;
+    offset += local.length + nameBytes.length + packed.length;
   }
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);

@@ -4,7 +4,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_STREAMED_FILE_SIZE } from '../../src/antivirus/config.js';
@@ -22,6 +21,7 @@ import {
   type RunningAntivirus,
 } from '../helpers/clamd.js';
 import { startServer } from '../server/helpers.js';
+import { zip } from '../../harness/samples.js';
 
 const MIB = 1024 * 1024;
 let clamd: LocalClamd;
@@ -72,58 +72,8 @@ async function scanGenerated(
   return { status: response.statusCode, body: await response.body.json() };
 }
 
-/** A zip of files compressed with deflate (the project's sample zips store their files as they are). */
-function deflatedZip(entries: Array<[string, Buffer]>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const packed = deflateRawSync(data);
-    const nameBytes = Buffer.from(name);
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, packed);
-    centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + packed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
-}
-
 function logLines(service: RunningAntivirus): Array<Record<string, unknown>> {
   return service.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 describe('scans up to the streamed-upload limit', { timeout: 180_000 }, () => {
@@ -271,13 +221,16 @@ describe("clamd's own limits (AlertExceedsMax)", { timeout: 120_000 }, () => {
           Buffer.alloc(1e6, 97 + i),
         ]);
       // Six million bytes unpacked from a few KiB: past MaxScanSize clamd would stop and answer OK.
-      const bomb = deflatedZip(parts(6));
+      const bomb = zip(parts(6), { deflate: true });
       expect(bomb.length).toBeLessThan(64 * 1024);
       expect(await scan(smallAv.url, bomb)).toEqual({ status: 200, body: { ok: false } });
       expect(logLines(smallAv).find((line) => line.verdict === 'virus')?.signature).toBe(
         'Heuristics.Limits.Exceeded.MaxScanSize',
       );
-      expect(await scan(smallAv.url, deflatedZip(parts(3)))).toEqual({ status: 200, body: { ok: true } });
+      expect(await scan(smallAv.url, zip(parts(3), { deflate: true }))).toEqual({
+        status: 200,
+        body: { ok: true },
+      });
     } finally {
       await smallAv.close();
       await small.stop();
