@@ -65,7 +65,8 @@ for (const [location, entry] of Object.entries(lock.packages ?? {})) {
   const manifestFile = join(packageDir, 'package.json');
   if (!existsSync(manifestFile)) {
     // Optional packages for other platforms (native binaries) are skipped by npm on purpose.
-    if (!entry.optional) problems.push(`${location}: missing`);
+    // So are dev dependencies that production packages name only as optional peers, pruned from such trees.
+    if (!entry.optional && !(omitDev && entry.devOptional)) problems.push(`${location}: missing`);
     continue;
   }
   const installed = readJson(manifestFile);
