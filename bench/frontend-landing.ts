@@ -16,6 +16,7 @@
  * node:inspector so start-up is left out), and appends where its CPU time went.
  */
 import { execFileSync } from 'node:child_process';
+import { benchFrontendEnv } from './lib/frontend-env.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -126,20 +127,12 @@ async function startFrontend(upstream: Child): Promise<Child> {
 /** The frontend as production runs it: src/bin/web.ts, a primary and `processes` workers. */
 async function startFrontendRuntime(upstream: Child): Promise<Server> {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
-  return startWebRuntime({
-    NOTIFY_ENVIRONMENT: 'production',
-    WEB_CONCURRENCY: String(processes),
-    LOG_LEVEL: 'info',
-    API_HOST_NAME: upstreamUrl,
-    ADMIN_CLIENT_SECRET: 'bench-admin-secret',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstreamUrl,
-    SECRET_KEY: 'bench-secret-key',
-    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
-    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
-    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
-    SERVICE_CACHE_TTL_SECONDS: serviceCacheSeconds,
-  });
+  return startWebRuntime(
+    benchFrontendEnv(upstreamUrl, {
+      WEB_CONCURRENCY: String(processes),
+      SERVICE_CACHE_TTL_SECONDS: serviceCacheSeconds,
+    }),
+  );
 }
 
 async function profileLanding(upstream: Child): Promise<ProfileSummary> {

@@ -25,6 +25,7 @@
  * Writes bench/results/lean-pages.md unless --no-write.
  */
 import { execFileSync } from 'node:child_process';
+import { benchFrontendEnv } from './lib/frontend-env.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -211,21 +212,11 @@ interface FrontendRun {
 }
 
 function frontendEnv(upstreamUrl: string, probeDir: string, workers: number): Record<string, string> {
-  return {
-    NOTIFY_ENVIRONMENT: 'production',
+  return benchFrontendEnv(upstreamUrl, {
     WEB_CONCURRENCY: String(workers),
-    LOG_LEVEL: 'info',
-    API_HOST_NAME: upstreamUrl,
-    ADMIN_CLIENT_SECRET: 'bench-admin-secret',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstreamUrl,
-    SECRET_KEY: 'bench-secret-key',
-    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
-    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
-    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
     NODE_OPTIONS: `--import ${lib('heap-probe.mjs').href}`,
     BENCH_HEAP_PROBE_DIR: probeDir,
-  };
+  });
 }
 
 /** The lean reference, made from the frontend's landing answer and checked against it. */

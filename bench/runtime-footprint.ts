@@ -19,6 +19,7 @@
  * unless --no-write.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { benchFrontendEnv } from './lib/frontend-env.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -159,19 +160,7 @@ interface FrontendRun {
 }
 
 function frontendEnv(upstream: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    NOTIFY_ENVIRONMENT: 'production',
-    LOG_LEVEL: 'info',
-    API_HOST_NAME: upstream,
-    ADMIN_CLIENT_SECRET: 'bench-admin-secret',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstream,
-    SECRET_KEY: 'bench-secret-key',
-    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
-    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
-    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
-    ...extra,
-  };
+  return benchFrontendEnv(upstream, extra);
 }
 
 async function frontend(

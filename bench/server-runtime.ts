@@ -12,6 +12,7 @@
  * Writes bench/results/server.md unless --no-write. The frontend runs as production runs it: src/bin/web.ts.
  */
 import { execFileSync } from 'node:child_process';
+import { benchFrontendEnv } from './lib/frontend-env.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -71,19 +72,7 @@ const avg = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.m
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 });
 
 function frontendEnv(upstreamUrl: string, workers: number): Record<string, string> {
-  return {
-    NOTIFY_ENVIRONMENT: 'production',
-    WEB_CONCURRENCY: String(workers),
-    LOG_LEVEL: 'info',
-    API_HOST_NAME: upstreamUrl,
-    ADMIN_CLIENT_SECRET: 'bench-admin-secret',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME: 'http://localhost:7000',
-    DOCUMENT_DOWNLOAD_API_HOST_NAME_INTERNAL: upstreamUrl,
-    SECRET_KEY: 'bench-secret-key',
-    ACCESSIBILITY_OPERATOR_NAME: 'Document Download benchmarks',
-    ACCESSIBILITY_CONTACT_EMAIL: 'accessibility@example.gov.uk',
-    ACCESSIBILITY_STATEMENT_PREPARED_ON: '2026-12-01',
-  };
+  return benchFrontendEnv(upstreamUrl, { WEB_CONCURRENCY: String(workers) });
 }
 
 async function settle(server: RuntimeServer): Promise<number[]> {
