@@ -22,6 +22,7 @@ import {
 } from '../helpers/clamd.js';
 import { startServer } from '../server/helpers.js';
 import { zip } from '../../harness/samples.js';
+import { generatedFile } from '../api/multipart-client.js';
 
 const MIB = 1024 * 1024;
 let clamd: LocalClamd;
@@ -36,32 +37,15 @@ afterAll(async () => {
   await clamd?.stop();
 });
 
-/** POST /scan with a body of `size` bytes made of one reused 1 MiB block, with `insert` spliced in at `at`. */
+/** POST /scan with a generated body of `size` bytes, with `insert` spliced in at `at`. */
 async function scanGenerated(
   url: string,
   size: number,
   insert?: { at: number; bytes: Buffer },
 ): Promise<{ status: number; body: unknown }> {
-  const block = Buffer.alloc(MIB, 'a');
   async function* body(): AsyncGenerator<Buffer> {
     yield multipartHead();
-    for (let start = 0; start < size; start += MIB) {
-      const end = Math.min(start + MIB, size);
-      if (insert && insert.at < end && insert.at + insert.bytes.length > start) {
-        const piece = Buffer.from(block.subarray(0, end - start));
-        // The part of `insert` that falls in this block (it may straddle two).
-        const from = Math.max(0, start - insert.at);
-        insert.bytes.copy(
-          piece,
-          Math.max(0, insert.at - start),
-          from,
-          from + (end - Math.max(start, insert.at)),
-        );
-        yield piece;
-      } else {
-        yield block.subarray(0, end - start);
-      }
-    }
+    yield* generatedFile({ size, ...(insert ? { insert } : {}) });
     yield MULTIPART_TAIL;
   }
   const response = await request(`${url}/scan`, {
