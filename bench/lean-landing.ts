@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/lean-landing.ts [--seconds 12] [--warmup 5] [--warmup-requests 5000] [--rounds 2]
  *        [--page-seconds 10] [--connections 50] [--memory-requests 50000] [--memory-max-seconds 90] [--profile-seconds 12] [--no-profile] [--no-write]
+ *        [--before <checkout>]
  *
  * Needs `npm run build` (the frontend runs as production does) and wrk. On 127.0.0.1, one server at a time:
  * 1. A bare node:http "hello" server and the lean reference (bench/lib/lean-frontend.ts: node:http, undici
@@ -22,6 +23,8 @@
  * 5. Unless --no-profile: the frontend in one process (WEB_CONCURRENCY=1, the compiled but unbundled
  *    dist/src/bin/web.js, so every sample has its source file) under `node --cpu-prof`, landing load; the
  *    samples of the measured window summarised by file, by what the code is for, and by function.
+ * With --before, a second checkout (built) is measured as "frontend before" in every step, alternating with this
+ * one, so that a change's before and after figures come from the same run.
  * Writes bench/results/lean-pages.md unless --no-write.
  */
 import { execFileSync } from 'node:child_process';
@@ -39,6 +42,7 @@ import { type ProfileAreas, profileAreas, type Share } from './lib/profile-areas
 import { treeCpuSeconds } from './lib/proc-cpu.js';
 import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
 import { differences, fetchAnswer, makeTemplate, nonceOf, volatileHeaders } from './lib/lean-template.js';
+import { type HeapSummary, summariseHeapSnapshot } from './lib/heap-snapshot.js';
 import { residentByKind } from './lib/smaps.js';
 import { startWebRuntime } from './lib/web-runtime.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
@@ -56,6 +60,7 @@ const { values: options } = parseArgs({
     'profile-seconds': { type: 'string', default: '12' },
     'no-profile': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    before: { type: 'string' },
   },
 });
 const seconds = Number(options.seconds);
@@ -192,7 +197,8 @@ interface HeapProbe {
 async function probeHeap(pid: number, dir: string): Promise<HeapProbe | undefined> {
   process.kill(pid, 'SIGUSR2');
   const file = join(dir, `${pid}.json`);
-  for (let i = 0; i < 40 && !existsSync(file); i++) await sleep(50);
+  // A heap snapshot comes first, and takes a few seconds.
+  for (let i = 0; i < 600 && !existsSync(file); i++) await sleep(50);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HeapProbe) : undefined;
 }
 
@@ -202,9 +208,41 @@ interface MemoryReport {
   memory: ServerMemory;
   smaps: Record<string, number>;
   heap?: HeapProbe;
+  snapshot?: HeapSummary;
+}
+
+/** A running frontend (`entrypoint.sh web` of a built checkout). */
+interface Frontend {
+  label: string;
+  /** The checkout it runs from. */
+  root: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startFrontend(
+  label: string,
+  root: string,
+  upstreamUrl: string,
+  probeDir: string,
+): Promise<Frontend> {
+  for (const built of ['dist/bundle/web.js', 'dist/src/bin/web.js']) {
+    if (!existsSync(join(root, built)))
+      throw new Error(`${root}/${built} is missing: run \`npm run build\` there first`);
+  }
+  const web = await startWebRuntime(frontendEnv(upstreamUrl, probeDir, WORKERS), {
+    file: join(root, 'entrypoint.sh'),
+    args: ['web'],
+  });
+  const frontend = { label, root, port: web.port, pid: web.process.pid!, stop: () => web.stop() };
+  await untilWorkers(frontend.pid);
+  await expectPage(`http://127.0.0.1:${frontend.port}${landingPath}`, 200, 'You have a file to download');
+  return frontend;
 }
 
 interface FrontendRun {
+  label: string;
   landing: Measured;
   memoryAfterLanding: ServerMemory;
   deep: MemoryReport;
@@ -216,6 +254,7 @@ function frontendEnv(upstreamUrl: string, probeDir: string, workers: number): Re
     WEB_CONCURRENCY: String(workers),
     NODE_OPTIONS: `--import ${lib('heap-probe.mjs').href}`,
     BENCH_HEAP_PROBE_DIR: probeDir,
+    BENCH_HEAP_SNAPSHOT: '1',
   });
 }
 
@@ -263,13 +302,9 @@ async function startLean(frontendPort: number, upstreamUrl: string) {
   return { lean, check, templateFile, headerCount: Object.keys(first.headers).length };
 }
 
-async function deepMemory(
-  port: number,
-  pid: number,
-  probeDir: string,
-  served: number,
-): Promise<MemoryReport> {
-  const url = `http://127.0.0.1:${port}${landingPath}`;
+async function deepMemory(frontend: Frontend, probeDir: string, served: number): Promise<MemoryReport> {
+  const { pid } = frontend;
+  const url = `http://127.0.0.1:${frontend.port}${landingPath}`;
   const started = Date.now();
   let rate = 500;
   while (served < memoryRequests && (Date.now() - started) / 1000 < memoryMaxSeconds) {
@@ -287,34 +322,34 @@ async function deepMemory(
   await sleep(1000);
   const workers = childrenOf(pid);
   const worker = workers[0]!;
+  // Resident memory before the probe: writing a heap snapshot takes memory of its own.
+  const memory = memoryOf(pid);
+  const smaps = residentByKind(worker);
   const heap = await probeHeap(worker, probeDir);
-  process.stdout.write(`frontend: memory read after ${served} landing requests\n`);
-  return {
-    landingRequests: served,
-    seconds: toppedUp,
-    memory: memoryOf(pid),
-    smaps: residentByKind(worker),
-    heap,
-  };
+  const snapshotFile = join(probeDir, `${worker}.heapsnapshot`);
+  const snapshot = existsSync(snapshotFile) ? summariseHeapSnapshot(snapshotFile) : undefined;
+  process.stdout.write(`${frontend.label}: memory read after ${served} landing requests\n`);
+  return { landingRequests: served, seconds: toppedUp, memory, smaps, heap, snapshot };
 }
 
 /** After the landing rounds: memory, the landing load topped up to memoryRequests, the other pages. */
-async function measureFrontend(frontend: { port: number; pid: number }, probeDir: string, landing: Measured) {
+async function measureFrontend(frontend: Frontend, probeDir: string, landing: Measured) {
   const url = `http://127.0.0.1:${frontend.port}`;
   const memoryAfterLanding = memoryOf(frontend.pid);
-  const deep = await deepMemory(frontend.port, frontend.pid, probeDir, landing.warmed + landing.wrk.requests);
+  const deep = await deepMemory(frontend, probeDir, landing.warmed + landing.wrk.requests);
   const pages = [];
   for (const page of PAGES) {
     await expectPage(url + page.path, page.status, page.shows);
     pages.push({
       name: page.name,
-      measured: await measure(`frontend ${page.name}`, url + page.path, frontend.pid, pageSeconds),
+      measured: await measure(`${frontend.label} ${page.name}`, url + page.path, frontend.pid, pageSeconds),
     });
   }
-  return { landing, memoryAfterLanding, deep, pages } satisfies FrontendRun;
+  return { label: frontend.label, landing, memoryAfterLanding, deep, pages } satisfies FrontendRun;
 }
 
 interface ProfileRun {
+  name: string;
   areas: ProfileAreas;
   requests: number;
   requestsPerSecond: number;
@@ -352,15 +387,26 @@ async function profiled(
   process.stdout.write(
     `${name} profiled: ${wrk.requests} requests, ${areas.busyMs.toFixed(0)} ms busy, ${join(dir, file)}\n`,
   );
-  return { areas, requests: wrk.requests, requestsPerSecond: wrk.requestsPerSecond, file: join(dir, file) };
+  return {
+    name,
+    areas,
+    requests: wrk.requests,
+    requestsPerSecond: wrk.requestsPerSecond,
+    file: join(dir, file),
+  };
 }
 
 /** One process of the frontend (the compiled, unbundled entry point, so samples keep their file). */
-const profileFrontend = (upstreamUrl: string, probeDir: string) =>
-  profiled('frontend', (dir) =>
+const profileFrontend = (frontend: Frontend, upstreamUrl: string, probeDir: string) =>
+  profiled(frontend.label, (dir) =>
     startWebRuntime(frontendEnv(upstreamUrl, probeDir, 1), {
       file: process.execPath,
-      args: [...productionHeapFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/src/bin/web.js'],
+      args: [
+        ...productionHeapFlags(frontend.root),
+        '--cpu-prof',
+        `--cpu-prof-dir=${dir}`,
+        join(frontend.root, 'dist/src/bin/web.js'),
+      ],
     }),
   );
 
@@ -389,9 +435,9 @@ const cell = (r: Resident) => `${mb(r.rss)} (${mb(r.private)})`;
 function report(
   load: number[],
   rows: Row[],
-  run: FrontendRun,
+  runs: FrontendRun[],
   headerCount: number,
-  profiles?: { frontend: ProfileRun; lean: ProfileRun },
+  profiles?: { frontends: ProfileRun[]; lean: ProfileRun },
 ): string {
   const allLean = rows.find((row) => row.name.includes('lean reference landing (') && !row.lean)!.measured;
   const row = (name: string, m: Measured, memory?: ServerMemory, lean: Measured = allLean) =>
@@ -399,7 +445,6 @@ function report(
     `${m.wrk.errorDetail} | ${m.cpuMsPerRequest.toFixed(3)} ms | ${(m.cpuMsPerRequest / lean.cpuMsPerRequest).toFixed(2)}× | ` +
     `${(m.wrk.requestsPerSecond / lean.wrk.requestsPerSecond).toFixed(2)} |` +
     (memory ? ` ${cell(memory.primary)} | ${memory.workers.map(cell).join(', ')} |` : ' | |');
-  const deep = run.deep;
   const lines = [
     '# Landing page against the lean limit, and the other pages',
     '',
@@ -433,10 +478,21 @@ function report(
     '',
     '| page | req/s | p50 | p99 | errors / non-2xx | CPU / request | CPU vs lean landing | req/s vs lean | | |',
     '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |',
-    row('frontend landing, all rounds', run.landing),
-    ...run.pages.map((p) => row(`frontend ${p.name}`, p.measured)),
+    ...runs.flatMap((run) => [
+      row(`${run.label} landing, all rounds`, run.landing),
+      ...run.pages.map((p) => row(`${run.label} ${p.name}`, p.measured)),
+    ]),
     '',
-    `## Frontend memory after ${fmt(deep.landingRequests)} landing requests`,
+  ];
+  for (const run of runs) lines.push(...memorySection(run));
+  if (profiles) lines.push(...profileSection(profiles));
+  return lines.join('\n');
+}
+
+function memorySection(run: FrontendRun): string[] {
+  const deep = run.deep;
+  const lines = [
+    `## ${run.label[0]!.toUpperCase()}${run.label.slice(1)}: memory after ${fmt(deep.landingRequests)} landing requests`,
     '',
     'Landing requests counted by wrk, warm-ups included; after the measured rounds the load went on for ' +
       `${deep.seconds.toFixed(0)} s more`,
@@ -475,69 +531,98 @@ function report(
       '',
     );
   }
-  if (profiles) {
-    const { frontend, lean } = profiles;
-    const us = (ms: number, run: ProfileRun) => (ms * 1000) / run.requests;
-    const perRequest = (ms: number, run: ProfileRun = frontend) => `${us(ms, run).toFixed(1)} µs`;
-    const escape = (name: string) => name.replace(/\|/g, '\\|');
-    const table = (title: string, shares: Share[], count: number, run: ProfileRun = frontend) => [
-      `| ${title} | per request | share |`,
-      '| --- | ---: | ---: |',
-      ...shares
-        .slice(0, count)
-        .map((s) => `| ${escape(s.name)} | ${perRequest(s.ms, run)} | ${(s.share * 100).toFixed(1)} % |`),
-      '',
-    ];
-    const side = (pick: (areas: ProfileAreas) => Share[]) => {
-      const leanBy = new Map(pick(lean.areas).map((s) => [s.name, s.ms]));
-      const frontendBy = new Map(pick(frontend.areas).map((s) => [s.name, s.ms]));
-      // The frontend's concerns largest first, then those only the lean reference has.
-      const names = [...frontendBy.keys(), ...[...leanBy.keys()].filter((name) => !frontendBy.has(name))];
-      return [
-        '| concern | frontend | lean reference | frontend − lean |',
-        '| --- | ---: | ---: | ---: |',
-        ...names.map((name) => {
-          const frontendUs = us(frontendBy.get(name) ?? 0, frontend);
-          const leanUs = us(leanBy.get(name) ?? 0, lean);
-          return `| ${escape(name)} | ${frontendUs.toFixed(1)} µs | ${leanUs.toFixed(1)} µs | ${(frontendUs - leanUs).toFixed(1)} µs |`;
-        }),
-        `| **all busy samples** | **${perRequest(frontend.areas.busyMs)}** | **${perRequest(lean.areas.busyMs, lean)}** | ` +
-          `**${(us(frontend.areas.busyMs, frontend) - us(lean.areas.busyMs, lean)).toFixed(1)} µs** |`,
-        '',
-      ];
-    };
+  if (deep.snapshot) {
+    const { snapshot } = deep;
+    const share = (bytes: number) => `${((bytes / snapshot.totalBytes) * 100).toFixed(1)} %`;
     lines.push(
-      "## Where a worker's CPU goes (landing page)",
+      `What the same worker's heap holds (a heap snapshot taken right after those figures; it collects garbage`,
+      `first, so it shows the live ${mb(snapshot.totalBytes)} MB, self sizes by kind):`,
       '',
-      'One process each under `node --cpu-prof` (default 1 ms sampling), landing load after a warm-up; only the',
-      `samples of the ${profileSeconds} s measured window count. The frontend: WEB_CONCURRENCY=1, \`dist/src/bin/web.js\` (the`,
-      'same code as the bundle, compiled but not bundled, so samples keep their source file), ' +
-        `${fmt(frontend.requests)} requests (${fmt(frontend.requestsPerSecond)} req/s while profiled),`,
-      `**${perRequest(frontend.areas.busyMs)} busy per request**. The lean reference: one process, ${fmt(lean.requests)} requests`,
-      `(${fmt(lean.requestsPerSecond)} req/s), **${perRequest(lean.areas.busyMs, lean)} per request**. (The profiler's own cost is`,
-      'included, and one process has no primary: these are not the /proc figures above.) Self time: a native or',
-      'builtin leaf counts for the nearest JavaScript caller.',
+      '| kind | MB | share |',
+      '| --- | ---: | ---: |',
+      ...snapshot.byKind.map(([kind, bytes]) => `| ${kind} | ${mb(bytes)} | ${share(bytes)} |`),
       '',
-      "By what the code is for (node's own modules count for the app code that called them):",
+      'Objects by constructor (the ten largest):',
       '',
-      ...side((areas) => areas.byConcern),
-      'Inclusive (everything a concern called, counted once per sample). Fastify runs the next hook and the handler',
-      "from inside the previous hook's `done()`, so a hook's inclusive time also holds what ran after it: read this",
-      'table for the render, the upstream clients and the like, not for the hooks.',
+      '| constructor | MB | share |',
+      '| --- | ---: | ---: |',
+      ...snapshot.objectsByConstructor
+        .slice(0, 10)
+        .map(([name, bytes]) => `| ${name.replace(/\|/g, '\\|')} | ${mb(bytes)} | ${share(bytes)} |`),
       '',
-      ...table('concern', frontend.areas.concernInclusive, 30),
-      'The frontend by file (self time):',
-      '',
-      ...table('file', frontend.areas.byFile, 25),
-      'The frontend by function (self time):',
-      '',
-      ...table('function', frontend.areas.functions, 25),
-      'The lean reference by function (self time):',
-      '',
-      ...table('function', lean.areas.functions, 15, lean),
     );
   }
-  return lines.join('\n');
+  return lines;
+}
+
+function profileSection(profiles: { frontends: ProfileRun[]; lean: ProfileRun }): string[] {
+  const { frontends, lean } = profiles;
+  const [frontend, ...others] = frontends as [ProfileRun, ...ProfileRun[]];
+  const us = (ms: number, run: ProfileRun) => (ms * 1000) / run.requests;
+  const perRequest = (ms: number, run: ProfileRun = frontend) => `${us(ms, run).toFixed(1)} µs`;
+  const escape = (name: string) => name.replace(/\|/g, '\\|');
+  const table = (title: string, shares: Share[], count: number, run: ProfileRun = frontend) => [
+    `| ${title} | per request | share |`,
+    '| --- | ---: | ---: |',
+    ...shares
+      .slice(0, count)
+      .map((s) => `| ${escape(s.name)} | ${perRequest(s.ms, run)} | ${(s.share * 100).toFixed(1)} % |`),
+    '',
+  ];
+  const columns = [...frontends, lean];
+  const side = (pick: (areas: ProfileAreas) => Share[]) => {
+    const by = columns.map((run) => new Map(pick(run.areas).map((s) => [s.name, s.ms])));
+    // The frontend's concerns largest first, then those only the others have.
+    const names = [...new Set(by.flatMap((map) => [...map.keys()]))];
+    const cells = (values: number[]) => values.map((v) => `${v.toFixed(1)} µs`).join(' | ');
+    return [
+      `| concern | ${columns.map((run) => run.name).join(' | ')} | frontend − lean |`,
+      `| --- | ${columns.map(() => '---: |').join(' ')} ---: |`,
+      ...names.map((name) => {
+        const values = columns.map((run, i) => us(by[i]!.get(name) ?? 0, run));
+        return `| ${escape(name)} | ${cells(values)} | ${(values[0]! - values.at(-1)!).toFixed(1)} µs |`;
+      }),
+      `| **all busy samples** | ${columns.map((run) => `**${perRequest(run.areas.busyMs, run)}**`).join(' | ')} | ` +
+        `**${(us(frontend.areas.busyMs, frontend) - us(lean.areas.busyMs, lean)).toFixed(1)} µs** |`,
+      '',
+    ];
+  };
+  const described = (run: ProfileRun) =>
+    `${run.name}: ${fmt(run.requests)} requests (${fmt(run.requestsPerSecond)} req/s while profiled), ` +
+    `**${perRequest(run.areas.busyMs, run)} busy per request**`;
+  return [
+    "## Where a worker's CPU goes (landing page)",
+    '',
+    'One process each under `node --cpu-prof` (default 1 ms sampling), landing load after a warm-up; only the',
+    `samples of the ${profileSeconds} s measured window count. A frontend runs with WEB_CONCURRENCY=1 from`,
+    '`dist/src/bin/web.js` (the same code as the bundle, compiled but not bundled, so samples keep their source',
+    `file). ${[...frontends.map(described), `the lean reference (one process): ${described(lean).replace(/^[^:]*: /, '')}`].join('; ')}.`,
+    "(The profiler's own cost is included, and one process has no primary: these are not the /proc figures",
+    'above.) Self time: a native or builtin leaf counts for the nearest JavaScript caller.',
+    '',
+    "By what the code is for (node's own modules count for the app code that called them):",
+    '',
+    ...side((areas) => areas.byConcern),
+    'Inclusive (everything a concern called, counted once per sample). Fastify runs the next hook and the handler',
+    "from inside the previous hook's `done()`, so a hook's inclusive time also holds what ran after it: read this",
+    'table for the render, the upstream clients and the like, not for the hooks.',
+    '',
+    ...side((areas) => areas.concernInclusive),
+    'The frontend by file (self time):',
+    '',
+    ...table('file', frontend.areas.byFile, 25),
+    'The frontend by function (self time):',
+    '',
+    ...table('function', frontend.areas.functions, 25),
+    ...others.flatMap((run) => [
+      `The ${run.name} by function (self time):`,
+      '',
+      ...table('function', run.areas.functions, 15, run),
+    ]),
+    'The lean reference by function (self time):',
+    '',
+    ...table('function', lean.areas.functions, 15, lean),
+  ];
 }
 
 const FINDINGS_MARKER = '<!-- notes below this line are kept when the benchmark is re-run -->';
@@ -550,10 +635,6 @@ function keptNotes(path: string): string {
 }
 
 async function main(): Promise<void> {
-  for (const built of ['dist/bundle/web.js', 'dist/src/bin/web.js']) {
-    if (!existsSync(join(paths.root, built)))
-      throw new Error(`${built} is missing: run \`npm run build\` first`);
-  }
   const load = loadavg();
   const probeDir = mkdtempSync(join(tmpdir(), 'heap-probe-'));
   const stops: (() => Promise<void>)[] = [];
@@ -562,14 +643,16 @@ async function main(): Promise<void> {
     stops.push(() => upstream.stop());
     const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
 
-    const web = await startWebRuntime(frontendEnv(upstreamUrl, probeDir, WORKERS), {
-      file: join(paths.root, 'entrypoint.sh'),
-      args: ['web'],
-    });
-    stops.push(() => web.stop());
-    const frontend = { port: web.port, pid: web.process.pid! };
-    await untilWorkers(frontend.pid);
-    await expectPage(`http://127.0.0.1:${frontend.port}${landingPath}`, 200, 'You have a file to download');
+    const frontends: Frontend[] = [];
+    for (const [label, root] of [
+      ['frontend', paths.root],
+      ...(options.before ? [['frontend before', options.before]] : []),
+    ] as const) {
+      const frontend = await startFrontend(label, root, upstreamUrl, probeDir);
+      stops.push(() => frontend.stop());
+      frontends.push(frontend);
+    }
+    const [frontend] = frontends as [Frontend, ...Frontend[]];
 
     const rows: Row[] = [];
     const bare = await startCompiledChild(lib('bare-server.ts'), [String(WORKERS)]);
@@ -584,7 +667,7 @@ async function main(): Promise<void> {
     const { lean, check, templateFile, headerCount } = await startLean(frontend.port, upstreamUrl);
     await untilWorkers(lean.process.pid!);
     const leanRounds: Measured[] = [];
-    const frontendRounds: Measured[] = [];
+    const frontendRounds = frontends.map(() => [] as Measured[]);
     for (let round = 1; round <= rounds; round++) {
       leanRounds.push(
         await measure(
@@ -594,47 +677,58 @@ async function main(): Promise<void> {
           seconds,
         ),
       );
-      frontendRounds.push(
-        await measure(
-          `frontend landing, round ${round}`,
-          `http://127.0.0.1:${frontend.port}${landingPath}`,
-          frontend.pid,
-          seconds,
-        ),
-      );
+      for (const [i, each] of frontends.entries()) {
+        frontendRounds[i]!.push(
+          await measure(
+            `${each.label} landing, round ${round}`,
+            `http://127.0.0.1:${each.port}${landingPath}`,
+            each.pid,
+            seconds,
+          ),
+        );
+      }
     }
     await check('after the load');
     const leanMemory = memoryOf(lean.process.pid!);
     await lean.stop();
-    const frontendLanding = pooled(frontendRounds);
-    const run = await measureFrontend(frontend, probeDir, frontendLanding);
-    await web.stop();
-    const landingRows = leanRounds.flatMap((leanRound, i) => [
-      { name: `lean reference landing, round ${i + 1}`, measured: leanRound, lean: leanRound },
-      { name: `frontend landing, round ${i + 1}`, measured: frontendRounds[i]!, lean: leanRound },
-    ]);
+    const runs: FrontendRun[] = [];
+    for (const [i, each] of frontends.entries()) {
+      runs.push(await measureFrontend(each, probeDir, pooled(frontendRounds[i]!)));
+      await each.stop();
+    }
     const leanLanding = pooled(leanRounds);
     rows.push(
-      ...landingRows,
+      ...leanRounds.flatMap((leanRound, round) => [
+        { name: `lean reference landing, round ${round + 1}`, measured: leanRound, lean: leanRound },
+        ...frontends.map((each, i) => ({
+          name: `${each.label} landing, round ${round + 1}`,
+          measured: frontendRounds[i]![round]!,
+          lean: leanRound,
+        })),
+      ]),
       {
         name: `**lean reference landing (${WORKERS} workers), all rounds**`,
         measured: leanLanding,
         memory: leanMemory,
       },
-      {
-        name: `**frontend landing (${WORKERS} workers), all rounds**`,
-        measured: frontendLanding,
+      ...runs.map((run) => ({
+        name: `**${run.label} landing (${WORKERS} workers), all rounds**`,
+        measured: run.landing,
         memory: run.memoryAfterLanding,
-      },
+      })),
     );
 
     const profiles = options['no-profile']
       ? undefined
       : {
-          frontend: await profileFrontend(upstreamUrl, probeDir),
+          frontends: await (async () => {
+            const done: ProfileRun[] = [];
+            for (const each of frontends) done.push(await profileFrontend(each, upstreamUrl, probeDir));
+            return done;
+          })(),
           lean: await profileLean(upstreamUrl, templateFile),
         };
-    const markdown = report(load, rows, run, headerCount, profiles);
+    const markdown = report(load, rows, runs, headerCount, profiles);
     if (options['no-write']) {
       process.stdout.write(`\n${markdown}\n`);
     } else {

@@ -10,8 +10,8 @@ import { paths } from '../../src/common/project-files.js';
 import { type Child, startChild } from './child.js';
 
 /** The heap flags `entrypoint.sh` gives node by default (its DEFAULT_HEAP_FLAGS), read from the script. */
-export function productionHeapFlags(): string[] {
-  const script = readFileSync(join(paths.root, 'entrypoint.sh'), 'utf8');
+export function productionHeapFlags(root = paths.root): string[] {
+  const script = readFileSync(join(root, 'entrypoint.sh'), 'utf8');
   const flags = /^DEFAULT_HEAP_FLAGS="([^"]*)"/m.exec(script)?.[1];
   if (flags === undefined) throw new Error('entrypoint.sh no longer sets DEFAULT_HEAP_FLAGS');
   return flags.split(/\s+/).filter(Boolean);
