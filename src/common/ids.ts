@@ -10,10 +10,22 @@ export function isUuid(value: string): boolean {
 /** Strict base64url (no padding) to bytes; undefined for anything that is not canonical base64url. */
 export function base64urlToBytes(value: string): Buffer | undefined {
   if (!BASE64URL_PATTERN.test(value) || value.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(value, 'base64url');
   // Reject non-canonical encodings (stray low bits in the last character) so one id has one spelling.
-  if (bytes.toString('base64url') !== value) return undefined;
-  return bytes;
+  if (!hasNoStrayBits(value)) return undefined;
+  return Buffer.from(value, 'base64url');
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Two characters left over after the last group of four carry one byte and 4 spare bits, three carry two bytes
+ * and 2 spare bits: a canonical encoder leaves those bits zero.
+ */
+function hasNoStrayBits(value: string): boolean {
+  const leftOver = value.length % 4;
+  if (leftOver === 0) return true;
+  const lastIndex = BASE64URL_ALPHABET.indexOf(value.charAt(value.length - 1));
+  return (lastIndex & (leftOver === 2 ? 0b1111 : 0b11)) === 0;
 }
 
 export function bytesToBase64url(bytes: Uint8Array): string {

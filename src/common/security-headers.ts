@@ -65,3 +65,11 @@ export function securityHeaders(nonce: string): Record<string, string> {
     'Cache-Control': PAGE_CACHE_CONTROL,
   };
 }
+
+/**
+ * The same headers, in the same order, as name-value pairs with the CSP left out, for a server that sets them
+ * one by one on each response without building an object for it: these, then the CSP, then `Cache-Control`.
+ */
+export const FIXED_SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
+  Object.entries(STATIC_HEADERS).map(([name, value]) => Object.freeze([name, value] as const)),
+);

@@ -15,7 +15,13 @@ import { isRecord } from '../common/json.js';
 import type { Logger } from '../common/logging.js';
 import { paths } from '../common/project-files.js';
 import { registerRequestContext, requestContextServerOptions } from '../common/request-context.js';
-import { newCspNonce, PAGE_CACHE_CONTROL, securityHeaders } from '../common/security-headers.js';
+import {
+  contentSecurityPolicy,
+  FIXED_SECURITY_HEADERS,
+  newCspNonce,
+  PAGE_CACHE_CONTROL,
+  securityHeaders,
+} from '../common/security-headers.js';
 import { DocumentApiClient } from './clients/document-api.js';
 import { ServiceDirectoryClient } from './clients/service-directory.js';
 import { JsonUpstream, type UpstreamObserver } from './clients/upstream.js';
@@ -176,7 +182,9 @@ function startPageRequest(request: FastifyRequest, reply: FastifyReply): void {
   const query = request.query as Record<string, unknown> | undefined;
   request.chosenLanguage = parseLanguage(query?.[LANGUAGE_QUERY_NAME]) ?? null;
   request.language = request.chosenLanguage ?? DEFAULT_LANGUAGE;
-  reply.headers(securityHeaders(request.cspNonce));
+  for (const [name, value] of FIXED_SECURITY_HEADERS) reply.header(name, value);
+  reply.header('Content-Security-Policy', contentSecurityPolicy(request.cspNonce));
+  reply.header('Cache-Control', PAGE_CACHE_CONTROL);
 }
 
 function formField(body: unknown, name: string): string | undefined {

@@ -1,9 +1,17 @@
 import { EMAIL_PATTERN } from '../common/email.js';
 import { DAY_MS, ukDate } from '../common/uk-dates.js';
 
+const MINUTE_MS = 60_000;
+let lastToday = { minute: Number.NaN, today: 0 };
+
 /** Today's date in the UK, as a UTC-midnight Date so whole-day arithmetic is exact. */
 export function ukToday(now: Date = new Date()): Date {
-  return new Date(`${ukDate(now)}T00:00:00Z`);
+  // The UK's day starts on a whole hour of UTC, so the date found once holds for the rest of that minute.
+  const minute = Math.floor(now.getTime() / MINUTE_MS);
+  if (minute !== lastToday.minute) {
+    lastToday = { minute, today: Date.parse(`${ukDate(now)}T00:00:00Z`) };
+  }
+  return new Date(lastToday.today);
 }
 
 /** The calendar date at the start of an ISO date or date-time ("2022-11-12", "2022-11-12T10:00:00"). */

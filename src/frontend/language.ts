@@ -18,10 +18,18 @@ export function otherLanguage(language: Language): Language {
 }
 
 /**
+ * A path of letters, digits, `-`, `_`, `.`, `/` (no `//` at its start) and a query of one or more `name=value`
+ * pairs of base64url characters, none named `lang`: URLSearchParams gives such a query back unchanged.
+ */
+const PLAIN_TARGET = /^\/(?![/\\])[\w./-]*\?(?!lang=)[\w-]+=[\w-]*(?:&(?!lang=)[\w-]+=[\w-]*)*$/;
+
+/**
  * The same page in the given language: the request target's path and query with `lang` set. A path that a
  * browser would read as another host (`//host`, `/\host`) is made a plain same-origin path first.
  */
 export function sameTargetInLanguage(target: string, language: Language): string {
+  // A journey link's target (`/d/…/…?key=…`) parses and serialises to itself: only `lang` is added.
+  if (PLAIN_TARGET.test(target)) return `${target}&${LANGUAGE_QUERY_NAME}=${language}`;
   const queryStart = target.indexOf('?');
   const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const path = rawPath.replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '').replace(/^[/\\]*/, '/');

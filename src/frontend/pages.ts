@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UpstreamUnavailableError } from './clients/upstream.js';
 import { type Content, contentFor } from './content.js';
 import { type Language, otherLanguage, sameTargetInLanguage } from './language.js';
-import type { Renderer } from './views.js';
+import type { PerRequestValues, Renderer } from './views.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,7 +21,9 @@ export function contentOf(request: FastifyRequest): Content {
 
 /**
  * Sends a rendered page in the request's language with its CSP nonce (its headers, no-store included, are set on
- * arrival), and a language toggle to the same address in the other language.
+ * arrival), and a language toggle to the same address in the other language. The context is what the page is
+ * made from and recurs across requests (a service, an error); `perRequest` holds what only this request prints
+ * (see `PerRequestValues`).
  */
 export function sendPage(
   reply: FastifyReply,
@@ -29,14 +31,19 @@ export function sendPage(
   status: number,
   template: string,
   context: Record<string, unknown> = {},
+  perRequest?: PerRequestValues,
 ): FastifyReply {
   const { request } = reply;
-  const html = render(template, {
-    ...context,
-    cspNonce: request.cspNonce,
-    language: request.language,
-    alternateUrl: sameTargetInLanguage(request.url, otherLanguage(request.language)),
-  });
+  const html = render(
+    template,
+    {
+      ...context,
+      cspNonce: request.cspNonce,
+      language: request.language,
+      alternateUrl: sameTargetInLanguage(request.url, otherLanguage(request.language)),
+    },
+    perRequest,
+  );
   return reply.status(status).type('text/html; charset=utf-8').send(html);
 }
 

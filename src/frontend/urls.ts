@@ -35,12 +35,19 @@ export interface JourneyLinks {
   download: string;
 }
 
-/** The page addresses of one document's journey, each carrying its key, and the language if one was chosen. */
+/**
+ * The page addresses of one document's journey, each carrying its key, and the language if one was chosen.
+ * `segments` are the ids as the link spells them, when already at hand (unpadded base64url).
+ */
 export function journeyLinks(
   { serviceId, documentId, key }: DocumentRef,
   chosenLanguage: Language | null = null,
+  segments: { service: string; document: string } = {
+    service: uuidToBase64url(serviceId),
+    document: uuidToBase64url(documentId),
+  },
 ): JourneyLinks {
-  const params = { service: uuidToBase64url(serviceId), document: uuidToBase64url(documentId) };
+  const params = segments;
   const query = withChosenLanguage(`?key=${encodeURIComponent(key)}`, chosenLanguage ?? undefined);
   return {
     landing: recipientPath(urls.landing, params) + query,

@@ -3,6 +3,7 @@
 // `{% set pageTitle = "<catalogue key>" %}` and never uses `{% extends %}` (test/unit/page-templates.test.ts
 // checks).
 import { readFileSync } from 'node:fs';
+import { LRUCache } from 'lru-cache';
 import nunjucks from 'nunjucks';
 import { paths } from '../common/project-files.js';
 import { type Content, contentFor, escapeHtml } from './content.js';
@@ -30,11 +31,22 @@ export function loadAssetUrls(manifestPath = paths.assetManifest): AssetUrls {
 }
 
 /**
+ * Values that belong to one request only (a link holding the document's key, a CSRF token): the page template
+ * prints each of them as text (`{{ name }}`, or handed to a GOV.UK macro that prints it), and does nothing else
+ * with it — no `if name == …`, no filter, no `t(name)`. Only whether it is empty may change what is printed.
+ */
+export type PerRequestValues = Readonly<Record<string, string | undefined>>;
+
+/**
  * Renders a page template (its body) inside the shared shell, in the context's `language` (English when absent);
  * `hasErrors` prefixes the title with the catalogue's "Error: " form, `alternateUrl` is where the language
- * toggle leads (no toggle without it).
+ * toggle leads (no toggle without it). `perRequest` values are printed as if they were in the context.
  */
-export type Renderer = (template: string, context: Record<string, unknown>) => string;
+export type Renderer = (
+  template: string,
+  context: Record<string, unknown>,
+  perRequest?: PerRequestValues,
+) => string;
 
 type Slot = 'title' | 'nonce' | 'toggle' | 'body';
 const SLOT_MARK = '\u0000';
@@ -88,6 +100,10 @@ export function createRenderer(assets: AssetUrls): Renderer {
     }),
   );
   const titles = new Map<string, string>();
+  const plans = new BodyPlans(environment, (language, values) => {
+    const content = (shells.get(language) as Shell).content;
+    return { ...values, assets, t: content.t, content };
+  });
 
   const titleKeyOf = (template: string): string => {
     let title = titles.get(template);
@@ -100,10 +116,11 @@ export function createRenderer(assets: AssetUrls): Renderer {
     return title;
   };
 
-  return (template, context) => {
-    const shell = shells.get(parseLanguage(context.language) ?? DEFAULT_LANGUAGE) as Shell;
+  return (template, context, perRequest) => {
+    const language = parseLanguage(context.language) ?? DEFAULT_LANGUAGE;
+    const shell = shells.get(language) as Shell;
     const { t } = shell.content;
-    const body = environment.render(template, { ...context, assets, t, content: shell.content });
+    const body = plans.render(template, language, context, perRequest ?? NO_VALUES);
     const title = t(titleKeyOf(template));
     const alternateUrl = typeof context.alternateUrl === 'string' ? context.alternateUrl : undefined;
     const slots: Record<Slot, string> = {
@@ -117,6 +134,128 @@ export function createRenderer(assets: AssetUrls): Renderer {
     for (let i = 0; i < parts.length; i += 1) html += i % 2 === 0 ? parts[i] : slots[parts[i] as Slot];
     return html;
   };
+}
+
+// Nunjucks' own autoescape function (its type declarations leave it out), so a value is escaped as before.
+const escapeAsNunjucks = (nunjucks.lib as unknown as { escape(text: string): string }).escape;
+const NO_VALUES: PerRequestValues = Object.freeze({});
+/** What the shell fills itself: never part of what a page body is rendered from. */
+const SHELL_VALUES = new Set(['language', 'cspNonce', 'alternateUrl', 'hasErrors']);
+const PLAN_MARK = '\u0003';
+const PLAN_SLOT = new RegExp(`${PLAN_MARK}(\\d+)${PLAN_MARK}`);
+// Every character Nunjucks' autoescape rewrites: a plan is trusted only if each one comes out as it would.
+const ESCAPE_PROBE = `&"'<>\\ probe`;
+/** At most this many page bodies are kept as plans per renderer (a body is one or two KB). */
+const MAX_PLANS = 2000;
+
+/**
+ * A page body rendered once with a marker in place of each per-request value: alternating literal HTML and the
+ * index of the value that goes between (['<h1>…href="', 0, '"…']); null when the template does more with a
+ * value than print it, and so must be rendered every time.
+ */
+type BodyPlan = (string | number)[] | null;
+
+/**
+ * Page bodies as plans, per template, language, context and set of non-empty per-request values. The context
+ * (a service, its contact details, an error) recurs across many requests; the per-request values are escaped
+ * as Nunjucks escapes them and put in place, so a page costs a lookup and a concatenation.
+ */
+class BodyPlans {
+  private readonly plans = new LRUCache<string, { plan: BodyPlan }>({ max: MAX_PLANS });
+
+  constructor(
+    private readonly environment: nunjucks.Environment,
+    private readonly fullContext: (
+      language: Language,
+      values: Record<string, unknown>,
+    ) => Record<string, unknown>,
+  ) {}
+
+  render(
+    template: string,
+    language: Language,
+    context: Record<string, unknown>,
+    perRequest: PerRequestValues,
+  ): string {
+    const names: string[] = [];
+    let key = `${template}\u0000${language}\u0000`;
+    for (const name in perRequest) {
+      if (perRequest[name]) {
+        names.push(name);
+        key += `${name},`;
+      }
+    }
+    for (const name in context) {
+      if (!SHELL_VALUES.has(name) && context[name] !== undefined) {
+        key += `\u0000${name}=${JSON.stringify(context[name])}`;
+      }
+    }
+    let entry = this.plans.get(key);
+    if (entry === undefined) {
+      entry = { plan: this.build(template, language, context, perRequest, names) };
+      this.plans.set(key, entry);
+    }
+    const { plan } = entry;
+    if (plan === null) return this.renderFully(template, language, context, perRequest, (value) => value);
+    let html = '';
+    for (const part of plan) {
+      html += typeof part === 'string' ? part : escapeAsNunjucks(perRequest[names[part] as string] as string);
+    }
+    return html;
+  }
+
+  private renderFully(
+    template: string,
+    language: Language,
+    context: Record<string, unknown>,
+    perRequest: PerRequestValues,
+    valueOf: (value: string, index: number) => string,
+  ): string {
+    const values: Record<string, unknown> = { ...context };
+    let index = 0;
+    for (const name in perRequest) {
+      const value = perRequest[name];
+      values[name] = value ? valueOf(value, index++) : value;
+    }
+    return this.environment.render(template, this.fullContext(language, values));
+  }
+
+  /**
+   * Renders the body with markers for the values, then checks the plan against a full render with values made
+   * of every character Nunjucks escapes: a template that filters, compares or double-escapes a value gets no plan.
+   */
+  private build(
+    template: string,
+    language: Language,
+    context: Record<string, unknown>,
+    perRequest: PerRequestValues,
+    names: string[],
+  ): BodyPlan {
+    const marked = this.renderFully(
+      template,
+      language,
+      context,
+      perRequest,
+      (_, i) => `${PLAN_MARK}${i}${PLAN_MARK}`,
+    );
+    const pieces = marked.split(PLAN_SLOT);
+    const plan: (string | number)[] = [];
+    for (let i = 0; i < pieces.length; i += 1) {
+      const piece = pieces[i] as string;
+      if (i % 2 === 0) {
+        if (piece.includes(PLAN_MARK)) return null;
+        if (piece !== '') plan.push(piece);
+      } else {
+        plan.push(Number(piece));
+      }
+    }
+    const probe = (index: number) => `${ESCAPE_PROBE} ${index}`;
+    const probed = this.renderFully(template, language, context, perRequest, (_, i) => probe(i));
+    const filled = plan
+      .map((part) => (typeof part === 'string' ? part : escapeAsNunjucks(probe(part))))
+      .join('');
+    return filled === probed && names.every((_, i) => plan.includes(i)) ? plan : null;
+  }
 }
 
 type GetExported = (this: { env: unknown }, ...args: unknown[]) => void;

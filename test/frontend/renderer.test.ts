@@ -52,3 +52,65 @@ describe('page renderer with reused macro imports', () => {
     expect(withoutError).not.toContain('govuk-error-message');
   });
 });
+
+// A page's per-request values (links with the key, the CSRF token) are filled into a body rendered once per
+// template, language and context (views.ts, BodyPlans): the page must be what Nunjucks renders with them.
+describe('page bodies filled with per-request values', () => {
+  const awkward = `&"'<>\\ \u00030\u0003 é`;
+  const service = { name: `Service ${awkward}`, contactLink: 'https://example.gov.uk/contact' };
+  const pages: [string, Record<string, unknown>, Record<string, string | undefined>][] = [
+    ['pages/landing.njk', {}, { continueUrl: `/d/a/b/download?key=k&x=${awkward}` }],
+    [
+      'pages/download.njk',
+      {},
+      {
+        expirySentence: `Until ${awkward}`,
+        directFileUrl: `https://x/${awkward}`,
+        downloadLinkText: awkward,
+      },
+    ],
+    [
+      'pages/download.njk',
+      {},
+      { directFileUrl: 'https://x/f', downloadLinkText: 'Download', expirySentence: '' },
+    ],
+    ['pages/confirm-email.njk', {}, { formAction: `/c?${awkward}`, csrfToken: awkward, emailAddress: '' }],
+    [
+      'pages/confirm-email.njk',
+      {
+        fieldError: 'Enter a real email address',
+        errorSummary: {
+          titleText: 'There is a problem',
+          errorList: [{ text: 'Enter it', href: '#email_address' }],
+        },
+        hasErrors: true,
+      },
+      { formAction: '/c?key=k', csrfToken: 'token', emailAddress: awkward },
+    ],
+    ['pages/too-many-attempts.njk', {}, { confirmUrl: awkward }],
+  ];
+
+  it.each(pages)(
+    'renders %s as Nunjucks does, in both languages, first time and after',
+    (page, extra, values) => {
+      for (const language of ['en', 'cy']) {
+        for (const contactLink of [service.contactLink, 'help@example.gov.uk', '0300 123 4567']) {
+          const context = {
+            service: { ...service, contactLink },
+            contact: contactFor(contactLink),
+            language,
+            cspNonce: 'n',
+            ...extra,
+          };
+          const direct = render(page, { ...context, ...values });
+          expect(render(page, context, values)).toBe(direct);
+          expect(render(page, context, values)).toBe(direct);
+          const other = Object.fromEntries(
+            Object.entries(values).map(([name, value]) => [name, value && `${value}2`]),
+          );
+          expect(render(page, context, other)).toBe(render(page, { ...context, ...other }));
+        }
+      }
+    },
+  );
+});

@@ -180,6 +180,32 @@ describe('language choice', () => {
     expect(sameTargetInLanguage('/x?a=<script>', 'cy')).toBe('/x?a=%3Cscript%3E&lang=cy');
   });
 
+  it('gives what URLSearchParams gives, for journey links and for anything else', () => {
+    const throughSearchParams = (target: string, language: string) => {
+      const [path, query = ''] = target.split('?');
+      const params = new URLSearchParams(query);
+      params.set('lang', language);
+      return `${path}?${params.toString()}`;
+    };
+    for (const target of [
+      '/d/AbC-_1/x_Y-2?key=Zz09-_',
+      '/d/a/b?key=',
+      '/d/a/b?key=k&x=1&x=2',
+      '/d/a/b?language=en&key=k',
+      '/d/a/b?key=k&lang=en&lang=cy',
+      '/d/a/b?lang=en&key=k',
+      '/d/a/b?key=k&lang=',
+      '/d/a/b?key=a+b',
+      '/d/a/b?key=a%2Fb',
+      '/d/a/b?key',
+      '/d/a/b?a=1&&b=2',
+      '/d/a/b?key=k.v*',
+      '/assets/app.css?key=k',
+    ]) {
+      expect(sameTargetInLanguage(target, 'cy')).toBe(throughSearchParams(target, 'cy'));
+    }
+  });
+
   it('is a query name the access log may name (its value is never logged)', () => {
     expect(loggableQueryNames('/d/a/b?key=secret&lang=cy&x=1')).toEqual(['key', 'lang', 'other']);
   });

@@ -11,6 +11,12 @@ describe('expiry date', () => {
     expect(ukToday(new Date('2022-12-31T23:30:00Z')).toISOString()).toBe('2022-12-31T00:00:00.000Z');
   });
 
+  it('moves to the next day at UK midnight, asked just before and just after it', () => {
+    expect(ukToday(new Date('2022-06-30T22:59:59.999Z')).toISOString()).toBe('2022-06-30T00:00:00.000Z');
+    expect(ukToday(new Date('2022-06-30T23:00:00.000Z')).toISOString()).toBe('2022-07-01T00:00:00.000Z');
+    expect(ukToday(new Date('2022-06-30T23:00:59.999Z')).toISOString()).toBe('2022-07-01T00:00:00.000Z');
+  });
+
   it('reads dates and date-times, and refuses nonsense', () => {
     expect(date('2022-11-12T10:30:00+00:00').toISOString()).toBe('2022-11-12T00:00:00.000Z');
     expect(parseAvailableUntil('2022-02-30')).toBeUndefined();

@@ -47,6 +47,10 @@ describe('document keys', () => {
     expect(generateKey().equals(key)).toBe(false);
   });
 
+  it('accepts every canonical last character of a key', () => {
+    for (const last of 'AEIMQUYcgkosw048') expect(decodeKey(`${'a'.repeat(42)}${last}`)).toHaveLength(32);
+  });
+
   it('decodes a key with or without padding', () => {
     const key = generateKey();
     const text = bytesToBase64url(key);
@@ -60,6 +64,8 @@ describe('document keys', () => {
     ['bad characters', `${'a'.repeat(42)}!`],
     ['standard base64', `${'a'.repeat(42)}+`],
     ['empty', ''],
+    // 43 characters carry 258 bits for 256: the last one must leave its 2 low bits clear.
+    ['non-canonical', `${'a'.repeat(42)}B`],
   ])('rejects a %s key', (_name, value) => {
     expect(decodeKey(value)).toBeUndefined();
   });

@@ -46,6 +46,7 @@ export function unexpectedStatus(upstream: string, status: number): UpstreamErro
 export type UpstreamObserver = (upstream: string, status: number | 'error', seconds: number) => void;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/json';
 
 /** JSON over a pooled keep-alive connection set. Every call carries B3 headers and the request's abort signal. */
 export class JsonUpstream {
@@ -72,29 +73,28 @@ export class JsonUpstream {
     method: 'GET' | 'POST',
     path: string,
     context: CallContext,
-    { headers = {}, body }: { headers?: Record<string, string>; body?: unknown } = {},
+    options?: { headers?: Record<string, string>; body?: unknown },
   ): Promise<UpstreamResponse> {
     const started = process.hrtime.bigint();
-    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    const body = options?.body;
+    // One object per call, filled in place: this runs twice for every journey page.
+    const headers: Record<string, string> =
+      body === undefined ? { accept: JSON_TYPE } : { accept: JSON_TYPE, 'content-type': JSON_TYPE };
+    Object.assign(headers, outgoingTraceHeaders(context.trace), options?.headers);
     try {
       const response = await this.dispatcher.request({
         origin: this.origin,
         path: this.basePath + path,
         method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...outgoingTraceHeaders(context.trace),
-          ...headers,
-        },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: context.signal,
       });
       const text = await response.body.text();
-      this.observe?.(this.name, response.statusCode, seconds());
+      this.observe?.(this.name, response.statusCode, secondsSince(started));
       return { status: response.statusCode, json: parseJson(text) };
     } catch (error) {
-      this.observe?.(this.name, 'error', seconds());
+      this.observe?.(this.name, 'error', secondsSince(started));
       if (context.signal.aborted) throw context.signal.reason ?? error;
       throw new UpstreamError(this.name, error instanceof Error ? error.message : String(error));
     }
@@ -103,6 +103,10 @@ export class JsonUpstream {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 function parseJson(text: string): unknown {

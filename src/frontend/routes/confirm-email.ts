@@ -33,16 +33,24 @@ export async function confirmEmailRoute(
   const path = urls.confirmEmail;
 
   const renderForm = (request: FastifyRequest, reply: FastifyReply, journey: Journey, state: FormState) =>
-    sendPage(reply, options.render, state.status, 'pages/confirm-email.njk', {
-      service: journey.service,
-      contact: journey.contact,
-      formAction: journey.links.confirm,
-      csrfToken: reply.generateCsrf(),
-      emailAddress: state.emailAddress ?? '',
-      fieldError: state.fieldError,
-      errorSummary: state.errorSummary,
-      hasErrors: state.errorSummary !== undefined,
-    });
+    sendPage(
+      reply,
+      options.render,
+      state.status,
+      'pages/confirm-email.njk',
+      {
+        service: journey.service,
+        contact: journey.contact,
+        fieldError: state.fieldError,
+        errorSummary: state.errorSummary,
+        hasErrors: state.errorSummary !== undefined,
+      },
+      {
+        formAction: journey.links.confirm,
+        csrfToken: reply.generateCsrf(),
+        emailAddress: state.emailAddress ?? '',
+      },
+    );
 
   /** The journey, or undefined when a reply (error page or redirect) has already been sent. */
   const journeyNeedingConfirmation = async (request: FastifyRequest<JourneyRoute>, reply: FastifyReply) => {
@@ -135,13 +143,24 @@ export async function confirmEmailRoute(
             },
           });
         case 'rate-limited':
-          return sendPage(reply, options.render, 429, 'pages/too-many-attempts.njk', {
-            confirmUrl: journey.links.confirm,
-          });
+          return sendPage(
+            reply,
+            options.render,
+            429,
+            'pages/too-many-attempts.njk',
+            {},
+            { confirmUrl: journey.links.confirm },
+          );
         case 'not-found':
-          return sendPage(reply, options.render, 404, 'errors/file-not-found.njk', { ...journey });
+          return sendPage(reply, options.render, 404, 'errors/file-not-found.njk', {
+            service: journey.service,
+            contact: journey.contact,
+          });
         case 'gone':
-          return sendPage(reply, options.render, 410, 'errors/file-gone.njk', { ...journey });
+          return sendPage(reply, options.render, 410, 'errors/file-gone.njk', {
+            service: journey.service,
+            contact: journey.contact,
+          });
       }
     }),
   });

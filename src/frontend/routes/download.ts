@@ -18,15 +18,20 @@ export async function downloadRoute(app: FastifyInstance, options: DownloadRoute
       const availableUntil = document.availableUntil
         ? parseAvailableUntil(document.availableUntil)
         : undefined;
-      return sendPage(reply, options.render, 200, 'pages/download.njk', {
-        service: journey.service,
-        contact: journey.contact,
-        expirySentence: availableUntil
-          ? content.availableUntil(availableUntil, ukToday(options.now()))
-          : undefined,
-        directFileUrl: document.directFileUrl,
-        downloadLinkText: content.downloadLinkText(document.fileExtension, document.sizeInBytes),
-      });
+      return sendPage(
+        reply,
+        options.render,
+        200,
+        'pages/download.njk',
+        { service: journey.service, contact: journey.contact },
+        {
+          expirySentence: availableUntil
+            ? content.availableUntil(availableUntil, ukToday(options.now()))
+            : undefined,
+          directFileUrl: document.directFileUrl,
+          downloadLinkText: content.downloadLinkText(document.fileExtension, document.sizeInBytes),
+        },
+      );
     }),
   );
 }

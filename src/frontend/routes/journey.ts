@@ -81,8 +81,16 @@ export async function loadJourney(
     service,
     contact,
     document: check.document,
-    links: journeyLinks(ref, request.chosenLanguage),
+    // The ids decoded, so their segments are canonical base64url: the links spell them the same way.
+    links: journeyLinks(ref, request.chosenLanguage, {
+      service: unpadded(request.params.service),
+      document: unpadded(request.params.document),
+    }),
   };
+}
+
+function unpadded(segment: string): string {
+  return segment.endsWith('==') ? segment.slice(0, -2) : segment;
 }
 
 function hasExpired(document: DocumentInfo, now: Date): boolean {

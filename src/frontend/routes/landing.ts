@@ -12,11 +12,14 @@ export async function landingRoute(app: FastifyInstance, options: LandingRouteOp
     pageHandler(options.render, async (request, reply) => {
       const journey = await loadJourney(request, reply, options);
       if (!journey) return reply;
-      return sendPage(reply, options.render, 200, 'pages/landing.njk', {
-        service: journey.service,
-        contact: journey.contact,
-        continueUrl: journey.document.confirmEmail ? journey.links.confirm : journey.links.download,
-      });
+      return sendPage(
+        reply,
+        options.render,
+        200,
+        'pages/landing.njk',
+        { service: journey.service, contact: journey.contact },
+        { continueUrl: journey.document.confirmEmail ? journey.links.confirm : journey.links.download },
+      );
     }),
   );
 }
