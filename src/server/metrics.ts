@@ -54,6 +54,24 @@ export function startUpstreamTimer(upstream: string): (status: number | 'timeout
   return (status) => observeUpstream(upstream, status, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+type ResponseLabels = Readonly<Record<'method' | 'route' | 'status', string>>;
+/** Label sets already seen, by method, route and status: no new objects per response. */
+const labelSets = new Map<string, Map<string | undefined, Map<number, ResponseLabels>>>();
+
+/** The labels of a response. Few sets: HTTP methods, the app's route patterns (or none), statuses. */
+function responseLabels(method: string, route: string | undefined, status: number): ResponseLabels {
+  let byRoute = labelSets.get(method);
+  if (!byRoute) labelSets.set(method, (byRoute = new Map()));
+  let byStatus = byRoute.get(route);
+  if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+  let labels = byStatus.get(status);
+  if (!labels) {
+    labels = { method, route: route ?? 'unmatched', status: String(status) };
+    byStatus.set(status, labels);
+  }
+  return labels;
+}
+
 /**
  * Counts and times every response of the app it is registered on, by route pattern and status (fastify-plugin:
  * its hook is not encapsulated). Register it before `ready()`, before or after the routes: Fastify gives routes
@@ -65,14 +83,11 @@ export const metricsPlugin: FastifyPluginAsync = fastifyPlugin(
       defaultMetricsStarted = true;
       collectDefaultMetrics({ register: workerRegistry });
     }
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      };
+    app.addHook('onResponse', (request, reply, done) => {
+      const labels = responseLabels(request.method, request.routeOptions.url, reply.statusCode);
       httpRequests.inc(labels);
       httpDuration.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'metrics', fastify: '5.x' },
