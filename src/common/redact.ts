@@ -27,11 +27,14 @@ export function redactSecrets(text: string): string {
  */
 const LOGGABLE_SEGMENT = /^[A-Za-z0-9._~-]{0,36}$/;
 const MAX_LOGGED_PATH = 300;
+/** A path whose every segment is loggable (the usual case): logged as it is. */
+const LOGGABLE_PATH = /^(?:\/[A-Za-z0-9._~-]{0,36})+$/;
 
 /** The path of a request target as it may be logged: every segment that could hold a secret becomes `*`. */
 export function loggablePath(target: string): string {
   const end = target.search(/[?#]/);
   const path = end === -1 ? target : target.slice(0, end);
+  if (path.length <= MAX_LOGGED_PATH && LOGGABLE_PATH.test(path)) return path;
   const safe = path
     .split('/')
     .map((segment) => (LOGGABLE_SEGMENT.test(segment) ? segment : '*'))
