@@ -1,6 +1,6 @@
 // What the logger itself censors, line by line: every secret a message, an error or a field can carry.
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/common/logging.js';
+import { createLogger, isoTime } from '../../src/common/logging.js';
 import { LogCapture } from '../helpers/log-capture.js';
 
 const KEY = 'aOq0QX2yrcvUnqvmeF8kuKvM0Uz7u3oj3X8tSxsCGeU';
@@ -74,5 +74,14 @@ describe('the logger', () => {
       status: 200,
       durationMs: 1.5,
     });
+  });
+});
+
+describe('the time on a log line', () => {
+  it('is the ISO time of the moment, to the millisecond', () => {
+    const start = Date.parse('2026-12-06T03:59:59.990Z');
+    for (const now of [0, 999, 1000, start, start + 9, start + 10, start + 11, Date.now()]) {
+      expect(isoTime(now)).toBe(`,"time":"${new Date(now).toISOString()}"`);
+    }
   });
 });
