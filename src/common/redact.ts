@@ -64,6 +64,7 @@ export function loggableQueryNames(target: string): string[] {
 }
 
 function decodeName(name: string): string {
+  if (!name.includes('%') && !name.includes('+')) return name;
   try {
     return decodeURIComponent(name.replace(/\+/g, ' '));
   } catch {
