@@ -5,6 +5,8 @@ const SECRET_PARAMS = /([?&;](?:key|email|email_address|token|signed_data)=)[^&#
 // Email addresses, raw or percent-encoded ("%40").
 const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
+/** What each pattern above needs to match: most lines (an access line, say) have none of it. */
+const MIGHT_HOLD_SECRET = /[=@]|%40|Bearer/;
 
 /**
  * Removes document keys, email addresses and bearer tokens from free text that is about to be logged (error
@@ -12,6 +14,7 @@ const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
  * `loggablePath` and `loggableQueryNames`.
  */
 export function redactSecrets(text: string): string {
+  if (!MIGHT_HOLD_SECRET.test(text)) return text;
   return text
     .replace(SECRET_PARAMS, `$1${REDACTED}`)
     .replace(EMAIL, REDACTED)
@@ -24,11 +27,14 @@ export function redactSecrets(text: string): string {
  */
 const LOGGABLE_SEGMENT = /^[A-Za-z0-9._~-]{0,36}$/;
 const MAX_LOGGED_PATH = 300;
+/** A path whose every segment is loggable (the usual case): logged as it is. */
+const LOGGABLE_PATH = /^(?:\/[A-Za-z0-9._~-]{0,36})+$/;
 
 /** The path of a request target as it may be logged: every segment that could hold a secret becomes `*`. */
 export function loggablePath(target: string): string {
   const end = target.search(/[?#]/);
   const path = end === -1 ? target : target.slice(0, end);
+  if (path.length <= MAX_LOGGED_PATH && LOGGABLE_PATH.test(path)) return path;
   const safe = path
     .split('/')
     .map((segment) => (LOGGABLE_SEGMENT.test(segment) ? segment : '*'))
@@ -58,6 +64,7 @@ export function loggableQueryNames(target: string): string[] {
 }
 
 function decodeName(name: string): string {
+  if (!name.includes('%') && !name.includes('+')) return name;
   try {
     return decodeURIComponent(name.replace(/\+/g, ' '));
   } catch {

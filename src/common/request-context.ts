@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { loggablePath, loggableQueryNames } from './redact.js';
-import { responseTraceHeaders, type Trace, traceFromHeaders } from './tracing.js';
+import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
+import { type Trace, traceFromHeaders } from './tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,16 +25,38 @@ export interface RequestContextOptions {
   healthCheckRoutes: readonly string[];
 }
 
-interface RequestState {
-  controller: AbortController;
-  timer?: NodeJS.Timeout;
-  started: bigint;
-  /** Starts the fixed deadline's timer (again), from now. */
-  arm(): void;
+/** A request's deadline and abort signal. The signal is made the first time someone asks for it. */
+class RequestState implements DeadlineEntry {
+  due = 0;
+  previous: RequestState | undefined = undefined;
+  next: RequestState | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  /** Why the request was given up before anyone asked for its signal. */
+  private abortReason: unknown = undefined;
+
+  constructor(
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly deadlines: DeadlineQueue<RequestState>,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason);
+    else this.abortReason ??= reason;
+  }
 }
 
-const states = new WeakMap<FastifyRequest, RequestState>();
-const tracesByRawRequest = new WeakMap<IncomingMessage, Trace>();
+const STATE = Symbol('request context');
+const TRACE = Symbol('trace');
+type TracedRequest = IncomingMessage & { [TRACE]?: Trace };
 
 /**
  * Fastify options that make the B3 trace id the request id, so Fastify's own per-request logger carries it
@@ -44,14 +67,29 @@ export function requestContextServerOptions(): {
   logController: LogController;
 } {
   return {
-    genReqId: (raw) => {
+    genReqId: (raw: TracedRequest) => {
       const trace = traceFromHeaders(raw.headers);
-      tracesByRawRequest.set(raw, trace);
+      raw[TRACE] = trace;
       return trace.traceId;
     },
     // One redacted access-log line per request comes from registerRequestContext instead of Fastify's own.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'traceId' }),
   };
+}
+
+function stateOf(request: FastifyRequest): RequestState | undefined {
+  return (request as FastifyRequest & { [STATE]: RequestState | null })[STATE] ?? undefined;
+}
+
+function expire(state: RequestState, onTimeout: RequestContextOptions['onTimeout']): void {
+  const { request, reply, deadlines } = state;
+  state.abort(new DeadlineExceededError(`no answer within ${deadlines.timeoutMs} ms`));
+  if (!reply.sent) {
+    request.log.warn({ timeoutMs: deadlines.timeoutMs }, 'request deadline exceeded');
+    // A client still sending its body would otherwise keep the connection while Node reads the rest.
+    reply.header('connection', 'close');
+    onTimeout(request, reply);
+  }
 }
 
 /**
@@ -60,50 +98,41 @@ export function requestContextServerOptions(): {
  */
 export function registerRequestContext(app: FastifyInstance, options: RequestContextOptions): void {
   const healthCheckRoutes: ReadonlySet<string> = new Set(options.healthCheckRoutes);
+  // Every request has the same fixed deadline: one queue and one timer for them all.
+  const deadlines = new DeadlineQueue<RequestState>(options.timeoutMs, (state) =>
+    expire(state, options.onTimeout),
+  );
   app.decorateRequest('trace', undefined as unknown as Trace);
-  app.decorateRequest('deadline', undefined as unknown as AbortSignal);
+  app.decorateRequest(STATE as unknown as string, null);
+  app.decorateRequest('deadline', {
+    getter(this: FastifyRequest) {
+      return stateOf(this)!.signal;
+    },
+  });
 
   app.addHook('onRequest', (request, reply, done) => {
-    const trace = tracesByRawRequest.get(request.raw) ?? traceFromHeaders(request.headers);
+    const trace = (request.raw as TracedRequest)[TRACE] ?? traceFromHeaders(request.headers);
     request.trace = trace;
-    reply.headers(responseTraceHeaders(trace));
-
-    const controller = new AbortController();
-    const state: RequestState = {
-      controller,
-      started: process.hrtime.bigint(),
-      arm() {
-        clearTimeout(state.timer);
-        state.timer = setTimeout(() => {
-          controller.abort(new DeadlineExceededError(`no answer within ${options.timeoutMs} ms`));
-          if (!reply.sent) {
-            request.log.warn({ timeoutMs: options.timeoutMs }, 'request deadline exceeded');
-            // A client still sending its body would otherwise keep the connection while Node reads the rest.
-            reply.header('connection', 'close');
-            options.onTimeout(request, reply);
-          }
-        }, options.timeoutMs);
-      },
-    };
-    state.arm();
-    states.set(request, state);
-    request.deadline = controller.signal;
+    reply.header('X-B3-TraceId', trace.traceId);
+    reply.header('X-B3-SpanId', trace.spanId);
+    const state = new RequestState(request, reply, deadlines);
+    (request as FastifyRequest & { [STATE]: RequestState })[STATE] = state;
+    deadlines.set(state);
     done();
   });
 
   app.addHook('onRequestAbort', (request, done) => {
-    const state = states.get(request);
+    const state = stateOf(request);
     if (state) {
-      clearTimeout(state.timer);
-      state.controller.abort(new Error('client closed the connection'));
+      deadlines.cancel(state);
+      state.abort(new Error('client closed the connection'));
     }
     done();
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    const state = states.get(request);
-    clearTimeout(state?.timer);
-    const durationMs = state ? Number(process.hrtime.bigint() - state.started) / 1e6 : undefined;
+    const state = stateOf(request);
+    if (state) deadlines.cancel(state);
     // The request target itself is never logged: a key or an email can hide in it in too many spellings.
     const path = loggablePath(request.url);
     const query = loggableQueryNames(request.url);
@@ -114,9 +143,10 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
       {
         method: request.method,
         path,
-        ...(query.length > 0 ? { query } : {}),
+        query: query.length > 0 ? query : undefined,
         status: reply.statusCode,
-        durationMs: durationMs === undefined ? undefined : Math.round(durationMs * 10) / 10,
+        // From when Fastify took the request to when the last byte of the answer went out.
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
       },
       // The route pattern (no ids, no query) when there is one.
       `${request.method} ${route ?? path} ${reply.statusCode}`,
@@ -130,10 +160,12 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
  * request's `deadline` signal still aborts when its client goes away.
  */
 export function suspendRequestDeadline(request: FastifyRequest): void {
-  clearTimeout(states.get(request)?.timer);
+  const state = stateOf(request);
+  if (state) state.deadlines.cancel(state);
 }
 
 /** Gives the request the fixed deadline again, counted from now (for the work left once its body is read). */
 export function restartRequestDeadline(request: FastifyRequest): void {
-  states.get(request)?.arm();
+  const state = stateOf(request);
+  if (state) state.deadlines.set(state);
 }

@@ -34,7 +34,3 @@ export function traceFromHeaders(headers: Record<string, string | string[] | und
 export function outgoingTraceHeaders(trace: Trace): Record<string, string> {
   return { 'X-B3-TraceId': trace.traceId, 'X-B3-SpanId': newSpanId(), 'X-B3-ParentSpanId': trace.spanId };
 }
-
-export function responseTraceHeaders(trace: Trace): Record<string, string> {
-  return { 'X-B3-TraceId': trace.traceId, 'X-B3-SpanId': trace.spanId };
-}

@@ -16,11 +16,30 @@ let defaultMetricsStarted = false;
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-const httpRequests = new Counter({
+type ResponseLabels = Readonly<Record<'method' | 'route' | 'status', string>>;
+
+/** The responses of one method, route pattern and status: counted here, added to the counter when it is read. */
+interface ResponseSeries {
+  readonly labels: ResponseLabels;
+  answered: number;
+  counted: number;
+}
+const allSeries: ResponseSeries[] = [];
+
+// Registered in workerRegistry: it needs no name here.
+new Counter({
   name: 'http_requests_total',
   help: 'HTTP requests answered, by method, route pattern and status',
   labelNames: ['method', 'route', 'status'] as const,
   registers: [workerRegistry],
+  // Runs whenever the registry is read: an increment per response costs a number, not a label lookup.
+  collect() {
+    for (const series of allSeries) {
+      if (series.answered === series.counted) continue;
+      this.inc(series.labels, series.answered - series.counted);
+      series.counted = series.answered;
+    }
+  },
 });
 
 const httpDuration = new Histogram({
@@ -54,6 +73,25 @@ export function startUpstreamTimer(upstream: string): (status: number | 'timeout
   return (status) => observeUpstream(upstream, status, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
+/** Series already seen, by method, route and status: no new objects per response. */
+const seriesByMethod = new Map<string, Map<string | undefined, Map<number, ResponseSeries>>>();
+
+/** The series of a response. Few of them: HTTP methods, the app's route patterns (or none), statuses. */
+function responseSeries(method: string, route: string | undefined, status: number): ResponseSeries {
+  let byRoute = seriesByMethod.get(method);
+  if (!byRoute) seriesByMethod.set(method, (byRoute = new Map()));
+  let byStatus = byRoute.get(route);
+  if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+  let series = byStatus.get(status);
+  if (!series) {
+    const labels = { method, route: route ?? 'unmatched', status: String(status) };
+    series = { labels, answered: 0, counted: 0 };
+    byStatus.set(status, series);
+    allSeries.push(series);
+  }
+  return series;
+}
+
 /**
  * Counts and times every response of the app it is registered on, by route pattern and status (fastify-plugin:
  * its hook is not encapsulated). Register it before `ready()`, before or after the routes: Fastify gives routes
@@ -65,14 +103,11 @@ export const metricsPlugin: FastifyPluginAsync = fastifyPlugin(
       defaultMetricsStarted = true;
       collectDefaultMetrics({ register: workerRegistry });
     }
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      };
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, reply.elapsedTime / 1000);
+    app.addHook('onResponse', (request, reply, done) => {
+      const series = responseSeries(request.method, request.routeOptions.url, reply.statusCode);
+      series.answered += 1;
+      httpDuration.observe(series.labels, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'metrics', fastify: '5.x' },

@@ -6,6 +6,11 @@ import { terminalLogDestination } from '../common/terminal-logs.js';
 import { loadServerSettings, type ServedAppConfig, type ServerSettings } from './settings.js';
 import type { ServableApp } from './worker.js';
 
+/** A worker's log lines go out in writes of at least this many bytes (about ten access lines)... */
+const LOG_WRITE_BYTES = 4096;
+/** ...or at most this long after they were logged. */
+const LOG_FLUSH_MS = 100;
+
 /** An app the runtime can serve: the frontend, the API, or a test app. */
 export interface ServedApp<C extends ServedAppConfig> {
   /** Logged on every line, e.g. "document-download-frontend". */
@@ -51,8 +56,24 @@ export async function runServer<C extends ServedAppConfig>(
       level: settings.logLevel,
       destination: pretty ?? pino.destination({ dest: 1, sync: true }),
     });
+  // A worker writes a line per request: lines are gathered into writes of at least LOG_WRITE_BYTES, or whatever
+  // has gathered after LOG_FLUSH_MS. What is still buffered is written synchronously when the process exits,
+  // whether by process.exit (a graceful stop ends that way) or an uncaught exception.
+  const requestLogger = () =>
+    createLogger({
+      app: spec.name,
+      level: settings.logLevel,
+      destination:
+        pretty ??
+        pino.destination({
+          dest: 1,
+          sync: false,
+          minLength: LOG_WRITE_BYTES,
+          periodicFlush: LOG_FLUSH_MS,
+        }),
+    });
   if (cluster.isPrimary && settings.workers === 1) {
-    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination: pretty });
+    const logger = requestLogger();
     const { runStandalone } = await import('./standalone.js');
     await runStandalone(spec.name, () => spec.build(config, { logger }), settings, logger, syncLogger());
   } else if (cluster.isPrimary) {
@@ -60,7 +81,7 @@ export async function runServer<C extends ServedAppConfig>(
     const { runPrimary } = await import('./primary.js');
     runPrimary(spec.name, settings, syncLogger());
   } else {
-    const logger = createLogger({ app: spec.name, level: settings.logLevel, destination: pretty });
+    const logger = requestLogger();
     const { runWorker } = await import('./worker.js');
     await runWorker(() => spec.build(config, { logger }), settings, logger);
   }
