@@ -54,7 +54,7 @@ const CONCERNS: [string, RegExp][] = [
   ['undici (upstream HTTP)', /node_modules\/undici\//],
   [
     'request context, tracing and access log',
-    /\/src\/common\/(request-context|tracing|redact|logging)\.js|node_modules\/(pino|sonic-boom|fast-redact|thread-stream|pino-std-serializers|quick-format-unescaped|on-exit-leak-free|safe-stable-stringify)\//,
+    /\/src\/common\/(request-context|deadline-queue|tracing|redact|logging)\.js|node_modules\/(pino|sonic-boom|fast-redact|@pinojs\/redact|thread-stream|pino-std-serializers|quick-format-unescaped|on-exit-leak-free|safe-stable-stringify)\//,
   ],
   [
     'security headers and CSP nonce',

@@ -10,6 +10,11 @@ import type { ServableApp } from './worker.js';
 const LOG_WRITE_BYTES = 4096;
 /** ...or at most this long after they were logged. */
 const LOG_FLUSH_MS = 100;
+/**
+ * If stdout stops being read, lines beyond this many buffered bytes are dropped: a worker's memory stays bounded
+ * and it goes on serving (a synchronous write would instead block every request until the watchdog stepped in).
+ */
+const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
 /** An app the runtime can serve: the frontend, the API, or a test app. */
 export interface ServedApp<C extends ServedAppConfig> {
@@ -70,6 +75,7 @@ export async function runServer<C extends ServedAppConfig>(
           sync: false,
           minLength: LOG_WRITE_BYTES,
           periodicFlush: LOG_FLUSH_MS,
+          maxLength: LOG_BUFFER_MAX_BYTES,
         }),
     });
   if (cluster.isPrimary && settings.workers === 1) {
