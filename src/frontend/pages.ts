@@ -34,7 +34,7 @@ export function sendPage(
   perRequest?: PerRequestValues,
 ): FastifyReply {
   const { request } = reply;
-  const html = render(
+  const html = render.bytes(
     template,
     {
       ...context,

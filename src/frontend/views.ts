@@ -42,11 +42,15 @@ export type PerRequestValues = Readonly<Record<string, string | undefined>>;
  * `hasErrors` prefixes the title with the catalogue's "Error: " form, `alternateUrl` is where the language
  * toggle leads (no toggle without it). `perRequest` values are printed as if they were in the context.
  */
-export type Renderer = (
-  template: string,
-  context: Record<string, unknown>,
-  perRequest?: PerRequestValues,
-) => string;
+export interface Renderer {
+  (template: string, context: Record<string, unknown>, perRequest?: PerRequestValues): string;
+  /**
+   * The same page as UTF-8 bytes, ready to send: the shell's literal parts are encoded once, so the whole page is
+   * never made into one string (with a single non-Latin-1 character, such as the title's dash, that string takes
+   * two bytes a character, then is copied again to be encoded).
+   */
+  bytes(template: string, context: Record<string, unknown>, perRequest?: PerRequestValues): Buffer;
+}
 
 type Slot = 'title' | 'nonce' | 'toggle' | 'body';
 const SLOT_MARK = '\u0000';
@@ -56,6 +60,8 @@ interface Shell {
   content: Content;
   /** Alternating literal text and slot names: ['<!DOCTYPE…<title>', 'title', ' – GOV.UK</title>…', …]. */
   parts: string[];
+  /** `parts` as UTF-8, the slot names' places left empty. */
+  encodedParts: Buffer[];
   /** The language toggle's markup before and after the address of the page in the other language. */
   toggle: [string, string];
 }
@@ -96,7 +102,9 @@ export function createRenderer(assets: AssetUrls): Renderer {
         alternateUrl: SLOT_MARK,
       });
       const [before = '', after = ''] = toggle.split(SLOT_MARK);
-      return [language, { content, parts: shell.split(SLOT_PATTERN), toggle: [before, after] }];
+      const parts = shell.split(SLOT_PATTERN);
+      const encodedParts = parts.map((part, i) => (i % 2 === 0 ? Buffer.from(part) : EMPTY));
+      return [language, { content, parts, encodedParts, toggle: [before, after] }];
     }),
   );
   const titles = new Map<string, string>();
@@ -116,7 +124,11 @@ export function createRenderer(assets: AssetUrls): Renderer {
     return title;
   };
 
-  return (template, context, perRequest) => {
+  const slotsOf = (
+    template: string,
+    context: Record<string, unknown>,
+    perRequest: PerRequestValues | undefined,
+  ): { shell: Shell; slots: Record<Slot, string> } => {
     const language = parseLanguage(context.language) ?? DEFAULT_LANGUAGE;
     const shell = shells.get(language) as Shell;
     const { t } = shell.content;
@@ -129,12 +141,32 @@ export function createRenderer(assets: AssetUrls): Renderer {
       toggle: alternateUrl === undefined ? '' : shell.toggle[0] + escapeHtml(alternateUrl) + shell.toggle[1],
       body,
     };
+    return { shell, slots };
+  };
+
+  const render = (template: string, context: Record<string, unknown>, perRequest?: PerRequestValues) => {
+    const { shell, slots } = slotsOf(template, context, perRequest);
     const { parts } = shell;
     let html = '';
     for (let i = 0; i < parts.length; i += 1) html += i % 2 === 0 ? parts[i] : slots[parts[i] as Slot];
     return html;
   };
+  const bytes = (template: string, context: Record<string, unknown>, perRequest?: PerRequestValues) => {
+    const { shell, slots } = slotsOf(template, context, perRequest);
+    const { parts, encodedParts } = shell;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (let i = 0; i < parts.length; i += 1) {
+      const chunk = i % 2 === 0 ? (encodedParts[i] as Buffer) : Buffer.from(slots[parts[i] as Slot]);
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    return Buffer.concat(chunks, length);
+  };
+  return Object.assign(render, { bytes });
 }
+
+const EMPTY = Buffer.alloc(0);
 
 // Nunjucks' own autoescape function (its type declarations leave it out), so a value is escaped as before.
 const escapeAsNunjucks = (nunjucks.lib as unknown as { escape(text: string): string }).escape;

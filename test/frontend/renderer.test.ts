@@ -114,3 +114,27 @@ describe('page bodies filled with per-request values', () => {
     },
   );
 });
+
+describe('page renderer, as bytes', () => {
+  it('gives the UTF-8 of the same page, in both languages, with the toggle and per-request values', () => {
+    const pages: [string, Record<string, unknown>, Record<string, string>?][] = [
+      [
+        'pages/landing.njk',
+        {
+          service: { name: 'Gwasanaeth – “Ŵyl” & <test>', contactLink: 'https://example.gov.uk/contact' },
+          contact: contactFor('https://example.gov.uk/contact'),
+          cspNonce: 'nonce-bytes',
+          language: 'cy',
+          alternateUrl: '/d/a/b?key=k&lang=en',
+        },
+        { continueUrl: '/d/a/b/download?key=k"<&' },
+      ],
+      ['errors/404.njk', { cspNonce: 'nonce-404' }],
+    ];
+    for (const [template, context, perRequest] of pages) {
+      const bytes = render.bytes(template, context, perRequest);
+      expect(bytes.equals(Buffer.from(render(template, context, perRequest), 'utf8'))).toBe(true);
+      expect(bytes.toString('utf8')).toContain(String(context.cspNonce));
+    }
+  });
+});
