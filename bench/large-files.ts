@@ -2,24 +2,26 @@
  * Large streamed uploads and downloads against the built API as its own process, run by hand after
  * `npm run build`:
  *
- *   npx tsx bench/large-files.ts [--mib 100] [--concurrent 4] [--workers 1] [--no-s3] [--antivirus]
- *                                [--json-seconds 10] [--before DIR] [--json-only] [--no-write]
+ *   npx tsx bench/large-files.ts [--mib 100] [--concurrent 4] [--workers 1] [--no-local] [--no-s3] [--rgw DIR]
+ *                                [--antivirus] [--json-seconds 10] [--before DIR] [--before-first] [--json-only]
+ *                                [--no-write]
  *
  * Starts `entrypoint.sh api` (WEB_CONCURRENCY=`--workers`, so with 1 every upload lands on the same worker)
  * on 127.0.0.1, then sends `--concurrent` multipart uploads of a `--mib` MiB PDF at once, then downloads them
  * all at once. For each phase: MB/s over all files, CPU seconds of the API process tree (primary and workers,
  * from /proc) per MiB, and the tree's peak resident memory above its idle level, sampled every 50 ms. Rows: the
- * local store; the S3 store on a private radosgw (harness/rgw.ts) unless `--no-s3`; with `--antivirus`, the
- * local store again with the antivirus service (its own process, `entrypoint.sh antivirus`) and a real clamd.
+ * local store unless `--no-local`; the S3 store on a private radosgw (harness/rgw.ts; or the one
+ * `scripts/start-rgw.sh DIR` started, with `--rgw DIR`) unless `--no-s3`; with `--antivirus`, the local store
+ * again with the antivirus service (its own process, `entrypoint.sh antivirus`) and a real clamd.
  * Then the 2 MiB JSON upload (Notify's form, 4 at a time for `--json-seconds`): uploads/s and CPU per upload,
- * here and, with `--before DIR`, in another built checkout (the commit before streamed uploads); `--json-only`
- * runs only that. Writes
+ * here and, with `--before DIR`, in another built checkout (the commit before streamed uploads; measured first
+ * with `--before-first`); `--json-only` runs only that. Writes
  * bench/results/large-files.md unless `--no-write`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +40,10 @@ const { values: options } = parseArgs({
     mib: { type: 'string', default: '100' },
     concurrent: { type: 'string', default: '4' },
     workers: { type: 'string', default: '1' },
+    'no-local': { type: 'boolean', default: false },
     'no-s3': { type: 'boolean', default: false },
+    rgw: { type: 'string' },
+    'before-first': { type: 'boolean', default: false },
     antivirus: { type: 'boolean', default: false },
     'json-seconds': { type: 'string', default: '10' },
     before: { type: 'string' },
@@ -304,6 +309,26 @@ async function jsonUploads(root: string, build: string, seconds: number): Promis
   }
 }
 
+/** A radosgw already running, from the `rgw.env` that `scripts/start-rgw.sh DIR` wrote (left running). */
+function runningRgw(dir: string): RunningRgw {
+  const env = new Map(
+    readFileSync(join(dir, 'rgw.env'), 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
+      .filter((match) => match !== null)
+      .map((match) => [match[1] as string, match[2] as string]),
+  );
+  const need = (name: string) => env.get(name) ?? '';
+  return {
+    endpoint: need('AWS_ENDPOINT_URL'),
+    accessKeyId: need('AWS_ACCESS_KEY_ID'),
+    secretAccessKey: need('AWS_SECRET_ACCESS_KEY'),
+    region: need('AWS_REGION'),
+    dir,
+    stop: async () => undefined,
+  };
+}
+
 function commitOf(root: string): string {
   return execFileSync('git', ['-C', root, 'log', '-1', '--format=%h'], { encoding: 'utf8' }).trim();
 }
@@ -314,7 +339,7 @@ async function main(): Promise<void> {
   const file = pdfOfSize(FILE_MIB * MIB);
   const rows: Row[] = [];
   const large = !options['json-only'];
-  if (large) {
+  if (large && !options['no-local']) {
     rows.push(await largeFiles('local store', {}, file));
     console.log(rows.at(-1));
   }
@@ -322,7 +347,7 @@ async function main(): Promise<void> {
   if (large && !options['no-s3']) {
     let rgw: RunningRgw | undefined;
     try {
-      rgw = await startRgw();
+      rgw = options.rgw ? runningRgw(options.rgw) : await startRgw();
       const bucket = `bench-${randomUUID()}`;
       const { createS3Store } = await import('../src/api/store/s3-store.js');
       await createS3Store({
@@ -384,12 +409,15 @@ async function main(): Promise<void> {
   }
 
   const jsonSeconds = Number(options['json-seconds']);
-  const jsonRows: JsonRow[] = [
-    await jsonUploads(paths.root, `this commit (${commitOf(paths.root)})`, jsonSeconds),
-  ];
-  console.log(jsonRows.at(-1));
+  const builds: Array<[string, string]> = [[paths.root, `this commit (${commitOf(paths.root)})`]];
   if (options.before) {
-    jsonRows.push(await jsonUploads(options.before, `before (${commitOf(options.before)})`, jsonSeconds));
+    const before: [string, string] = [options.before, `before (${commitOf(options.before)})`];
+    if (options['before-first']) builds.unshift(before);
+    else builds.push(before);
+  }
+  const jsonRows: JsonRow[] = [];
+  for (const [root, build] of builds) {
+    jsonRows.push(await jsonUploads(root, build, jsonSeconds));
     console.log(jsonRows.at(-1));
   }
 

@@ -64,21 +64,21 @@ async function main(): Promise<void> {
   const sse = (key: Buffer) => ({ SSECustomerAlgorithm: 'AES256', SSECustomerKey: key.toString('base64') });
   const ways: Way[] = [
     {
-      name: 'ours before: look-up (tags + HEAD), then open (tags + GET)',
+      name: 'ours at first: look-up (tags + HEAD), then open (tags + GET)',
       async download(_, serviceId, documentId, key) {
         await storeBefore.getMetadata(serviceId, documentId, key);
         await drain((await storeBefore.open(serviceId, documentId, key)).body);
       },
     },
     {
-      name: 'ours now: look-up (tags + HEAD), then open (GET)',
+      name: 'ours next: look-up (tags + HEAD), then open with its tags (GET)',
       async download(s, serviceId, documentId, key) {
         await s.getMetadata(serviceId, documentId, key);
         await drain((await s.open(serviceId, documentId, key)).body);
       },
     },
     {
-      name: 'open alone (tags + GET): what Notify’s API sends',
+      name: 'ours now, the route opening first (tags + GET): what Notify’s API sends',
       async download(s, serviceId, documentId, key) {
         await drain((await s.open(serviceId, documentId, key)).body);
       },

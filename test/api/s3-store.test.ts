@@ -25,7 +25,12 @@ let store: S3DocumentStore;
 
 function storeFor(
   bucket: string,
-  overrides: { secretAccessKey?: string; purgePageSize?: number; recentTagsMs?: number } = {},
+  overrides: {
+    secretAccessKey?: string;
+    purgePageSize?: number;
+    recentTagsMs?: number;
+    partBufferBudget?: number;
+  } = {},
 ) {
   return createS3Store({
     bucket,
@@ -37,6 +42,7 @@ function storeFor(
     },
     ...(overrides.purgePageSize ? { purgePageSize: overrides.purgePageSize } : {}),
     ...(overrides.recentTagsMs !== undefined ? { recentTagsMs: overrides.recentTagsMs } : {}),
+    ...(overrides.partBufferBudget !== undefined ? { partBufferBudget: overrides.partBufferBudget } : {}),
   });
 }
 
@@ -139,6 +145,49 @@ describe('S3 store with SSE-C on radosgw', () => {
       store.client.middlewareStack.remove('recordStagedRequests');
     }
   }, 240_000);
+
+  it('keeps concurrent staged uploads within the shared part-buffer budget, one part each at least', async () => {
+    const budgeted = storeFor(store.bucket, { partBufferBudget: 2 });
+    let sending = 0;
+    let mostSending = 0;
+    budgeted.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UploadPartCommand') return next(args);
+        mostSending = Math.max(mostSending, ++sending);
+        try {
+          return await next(args);
+        } finally {
+          sending--;
+        }
+      },
+      { step: 'finalizeRequest', name: 'countPartsInFlight' },
+    );
+    try {
+      const docs = Array.from({ length: 4 }, () => newDocument());
+      const hashes = await Promise.all(
+        docs.map(async (doc) => {
+          const hash = createHash('sha256');
+          const staged = await budgeted.stage({ ...doc, metadataHint: doc.metadata });
+          for (let at = 0; at < 11; at++) {
+            const piece = randomBytes(1024 * 1024);
+            hash.update(piece);
+            await staged.write(piece);
+          }
+          await staged.commit(doc.metadata);
+          return hash.digest('hex');
+        }),
+      );
+      // Each write sends with its own buffer; two in flight each (the multipart concurrency) would need more.
+      expect(mostSending).toBeLessThanOrEqual(4);
+      for (const [index, doc] of docs.entries()) {
+        const read = await readAll((await budgeted.open(doc.serviceId, doc.documentId, doc.key)).body);
+        expect(createHash('sha256').update(read).digest('hex')).toBe(hashes[index]);
+        await budgeted.delete(doc.serviceId, doc.documentId);
+      }
+    } finally {
+      budgeted.close();
+    }
+  }, 120_000);
 
   it('leaves no object and no open multipart upload when a staged upload stops half-way', async () => {
     const doc = newDocument();

@@ -11,6 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { NewDocumentMetadata, StagedDocument } from './document-store.js';
+import type { PartBuffers } from './part-buffers.js';
 import { encodeTagging, escapeFilename, formatCreatedAt } from './s3-metadata.js';
 
 const MIB = 1024 * 1024;
@@ -61,16 +62,21 @@ export interface S3Target {
 }
 
 export interface MultipartSettings {
-  partBytes: number;
-  /** Parts uploading at once. */
+  /** Parts of one write uploading at once, at most. */
   concurrency: number;
+  /** Where the write's part buffers come from (they set the part size). */
+  buffers: PartBuffers;
 }
 
 /**
  * A document streamed to S3 with SSE-C. Bytes fill one part buffer; a full part is sent with UploadPart (the
  * multipart upload is created with the first one, every request carrying the key), at most `concurrency` at
- * once, so memory is (concurrency + 1) parts whatever the file's size. A document smaller than one part is sent
- * at commit with one PUT, as `put` does. The object appears only at CompleteMultipartUpload; any failure or
+ * once. The write always has one part buffer of its own; it fills the next part while the last is sent only
+ * with a buffer borrowed from the budget all writes share (`PartBuffers`), and otherwise waits for its part to
+ * be sent, which holds its client back (not a stall: the upload's pace rule does not count it). So memory is
+ * about max(budget, writes) parts, whatever the file's size and however many uploads run. A buffer is
+ * reused only once its request has settled: the SDK sends the same body again when it retries. A document
+ * smaller than one part is sent at commit with one PUT, as `put` does. The object appears only at CompleteMultipartUpload; any failure or
  * `abort` aborts the multipart upload (the bucket's lifecycle rule removes those a crash leaves).
  *
  * The object's type, user metadata and tags are fixed when the multipart upload is created, from the metadata
@@ -81,15 +87,19 @@ export interface MultipartSettings {
  */
 export class S3StagedDocument implements StagedDocument {
   private state: 'open' | 'committing' | 'committed' | 'aborted' | 'failed' = 'open';
+  /** The part being filled, and whether it is borrowed from the shared budget. */
   private part: Buffer | undefined;
+  private partBorrowed = false;
+  /** Whether this write has taken its own buffer from the pool (filling, in flight or spare). */
+  private holdsOwn = false;
+  /** The write's own buffer once its part has been sent, to fill again. */
+  private spareOwn: Buffer | undefined;
   private filled = 0;
   private partNumber = 0;
   private uploadId: string | undefined;
   private createdWith: ObjectHeaders | undefined;
   private readonly etags: string[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  /** Part buffers whose upload has finished, filled again rather than left for the collector (5 MiB each). */
-  private readonly spareParts: Buffer[] = [];
   private failure: unknown;
   /** Headers to create the object with instead of the hint's (a rewrite, which knows them all). */
   private createdWithOverride: ObjectHeaders | undefined;
@@ -106,11 +116,11 @@ export class S3StagedDocument implements StagedDocument {
     try {
       if (this.failure !== undefined) throw this.failure;
       while (rest.length > 0) {
-        this.part ??= this.spareParts.pop() ?? Buffer.allocUnsafe(this.settings.partBytes);
-        const copied = rest.copy(this.part, this.filled);
+        const part = this.part ?? (await this.nextPart());
+        const copied = rest.copy(part, this.filled);
         this.filled += copied;
         rest = rest.subarray(copied);
-        if (this.filled === this.settings.partBytes) await this.sendPart();
+        if (this.filled === part.length) await this.sendPart();
       }
     } catch (error) {
       await this.failWith(error);
@@ -128,7 +138,6 @@ export class S3StagedDocument implements StagedDocument {
     try {
       if (this.partNumber === 0) {
         const body = this.part ? this.part.subarray(0, this.filled) : Buffer.alloc(0);
-        this.part = undefined;
         await this.send('PutObject', () =>
           client.send(
             new PutObjectCommand({
@@ -141,11 +150,13 @@ export class S3StagedDocument implements StagedDocument {
             }),
           ),
         );
+        this.releaseBuffers();
         this.state = 'committed';
         return;
       }
       if (this.filled > 0) await this.sendPart();
       await this.settle();
+      this.releaseBuffers();
       if (this.failure !== undefined) throw this.failure;
       await this.send('CompleteMultipartUpload', () =>
         client.send(
@@ -175,7 +186,6 @@ export class S3StagedDocument implements StagedDocument {
   async abort(): Promise<void> {
     if (this.state === 'committed') return;
     if (this.state === 'open') this.state = 'aborted';
-    this.part = undefined;
     await this.abortUpload();
   }
 
@@ -183,13 +193,38 @@ export class S3StagedDocument implements StagedDocument {
     if (this.state !== 'open') throw new Error(`staged document already ${this.state}`);
   }
 
+  /**
+   * A buffer for the next part: the write's own if it is free, else a borrowed one if the shared budget has one
+   * and another part may be sent meanwhile, else its own once the part being sent with it is done.
+   */
+  private async nextPart(): Promise<Buffer> {
+    const { buffers, concurrency } = this.settings;
+    for (;;) {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.spareOwn !== undefined || !this.holdsOwn) {
+        const own = this.spareOwn ?? buffers.own();
+        this.spareOwn = undefined;
+        this.holdsOwn = true;
+        return this.fill(own, false);
+      }
+      const borrowed = this.inFlight.size < concurrency ? buffers.borrow() : undefined;
+      if (borrowed !== undefined) return this.fill(borrowed, true);
+      if (this.inFlight.size === 0) throw new Error('S3 staged write: no part buffer to wait for');
+      await Promise.race(this.inFlight);
+    }
+  }
+
+  private fill(part: Buffer, borrowed: boolean): Buffer {
+    this.part = part;
+    this.partBorrowed = borrowed;
+    return part;
+  }
+
   /** Sends the filled part, after waiting for a free slot; creates the multipart upload first if need be. */
   private async sendPart(): Promise<void> {
     const buffer = this.part as Buffer;
+    const borrowed = this.partBorrowed;
     const body = buffer.subarray(0, this.filled);
-    this.part = undefined;
-    this.filled = 0;
-    const number = ++this.partNumber;
     const { client, bucket, objectName, sse } = this.target;
     if (this.uploadId === undefined) {
       this.createdWith = this.createdWithOverride ?? objectHeaders(this.hint);
@@ -203,6 +238,10 @@ export class S3StagedDocument implements StagedDocument {
     }
     while (this.inFlight.size >= this.settings.concurrency) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
+    // From here the request holds the buffer (a failure before leaves it with the write, to give back).
+    this.part = undefined;
+    this.filled = 0;
+    const number = ++this.partNumber;
     const uploadId = this.uploadId;
     const sending: Promise<void> = this.send('UploadPart', () =>
       client.send(
@@ -218,12 +257,12 @@ export class S3StagedDocument implements StagedDocument {
       ),
     ).then(
       (response) => {
-        if (!response.ETag) throw this.target.fail('UploadPart', new Error('no ETag'));
-        this.etags[number - 1] = response.ETag;
-        // The SDK is done with a part's body once its request has been answered.
-        this.spareParts.push(buffer);
+        this.giveBack(buffer, borrowed);
+        if (response.ETag) this.etags[number - 1] = response.ETag;
+        else this.failure ??= this.target.fail('UploadPart', new Error('no ETag'));
       },
       (error: unknown) => {
+        this.giveBack(buffer, borrowed);
         this.failure ??= error;
       },
     );
@@ -290,6 +329,22 @@ export class S3StagedDocument implements StagedDocument {
     }
   }
 
+  /** A sent part's buffer, once its request has settled (the SDK is done with the body). */
+  private giveBack(buffer: Buffer, borrowed: boolean): void {
+    if (borrowed) this.settings.buffers.release(buffer);
+    else this.spareOwn = buffer;
+  }
+
+  /** Gives every buffer back to the pool; only once nothing is in flight. */
+  private releaseBuffers(): void {
+    const { buffers } = this.settings;
+    if (this.part) buffers.release(this.part);
+    if (this.spareOwn) buffers.release(this.spareOwn);
+    this.part = undefined;
+    this.spareOwn = undefined;
+    this.filled = 0;
+  }
+
   private async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -297,7 +352,6 @@ export class S3StagedDocument implements StagedDocument {
   private async failWith(error: unknown): Promise<never> {
     this.failure ??= error;
     this.state = 'failed';
-    this.part = undefined;
     await this.abortUpload();
     throw error;
   }
@@ -305,6 +359,7 @@ export class S3StagedDocument implements StagedDocument {
   /** Waits for the parts being sent (a part still arriving after an abort would linger), then aborts. */
   private async abortUpload(): Promise<void> {
     await this.settle();
+    this.releaseBuffers();
     const uploadId = this.uploadId;
     if (uploadId === undefined) return;
     this.uploadId = undefined;

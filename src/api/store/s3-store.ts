@@ -26,7 +26,8 @@ import {
   type OpenedDocument,
 } from './document-store.js';
 import { RecentTags } from './recent-tags.js';
-import { objectHeaders, partSizeFor, S3StagedDocument } from './s3-staged-write.js';
+import { PartBuffers } from './part-buffers.js';
+import { objectHeaders, partSizeFor, S3StagedDocument, type MultipartSettings } from './s3-staged-write.js';
 import { isExpired } from '../expiry.js';
 import {
   isBlockedTag,
@@ -60,8 +61,13 @@ export interface S3StoreOptions {
   maxObjectBytes?: number;
   /** Multipart part size (default: 5 MiB, or more when needed to fit `maxObjectBytes` in 10,000 parts). */
   partBytes?: number;
-  /** Parts of one staged write uploading at once (default 2). */
+  /** Parts of one staged write uploading at once, at most (default 2). */
   multipartConcurrency?: number;
+  /**
+   * Part buffers all staged writes share (default 4): each write always has one, and fills the next part while
+   * the last is sent only while fewer than this are in use, so memory is about max(this, writes) parts.
+   */
+  partBufferBudget?: number;
   /**
    * How long the tags read by `getMetadata` may serve the `open` of the same object that follows it (default
    * 1000 ms; 0 reads them again on every open).
@@ -192,15 +198,18 @@ export class S3DocumentStore implements DocumentStore {
   private readonly ownsClient: boolean;
   private readonly purgeConcurrency: number;
   private readonly purgePageSize: number;
-  private readonly multipart: { partBytes: number; concurrency: number };
+  private readonly multipart: MultipartSettings;
   private readonly recentTags: RecentTags;
 
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error('S3 store: a bucket name is required');
     this.bucket = options.bucket;
     this.multipart = {
-      partBytes: options.partBytes ?? partSizeFor(options.maxObjectBytes ?? 100 * 1024 * 1024),
       concurrency: Math.max(1, options.multipartConcurrency ?? 2),
+      buffers: new PartBuffers(
+        options.partBytes ?? partSizeFor(options.maxObjectBytes ?? 100 * 1024 * 1024),
+        Math.max(1, options.partBufferBudget ?? 4),
+      ),
     };
     this.purgeConcurrency = Math.max(1, options.purgeConcurrency ?? 16);
     this.purgePageSize = Math.min(1000, Math.max(1, options.purgePageSize ?? 1000));
