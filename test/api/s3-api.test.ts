@@ -14,6 +14,7 @@ import { SERVICE_ID, local, startApi, upload, type RunningApi } from '../helpers
 import { pdf } from '../../harness/samples.js';
 import { startRgw, type RunningRgw } from '../../harness/rgw.js';
 import { documentApiPaths } from '../../src/common/routes.js';
+import { sendMultipart } from './multipart-client.js';
 
 const NOTIFY_EMAIL_HASH = '$argon2id$v=19$m=15360,t=2,p=1$TbksGnnfX+oTuuC9D2eAeg$wcqEhqGBGetCWH+DFqk4mQ';
 
@@ -74,6 +75,47 @@ function documentUrl(documentId: string, key: Buffer, suffix = ''): string {
 }
 
 describe('document API with the S3 store', () => {
+  it('creates a streamed upload with its type and fields, so committing it needs no second upload', async () => {
+    const sent: string[] = [];
+    store.client.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommandsForTest' },
+    );
+    try {
+      const head = pdf('streamed to S3');
+      // Past one 5 MiB part, so the multipart upload is created while the file is still arriving.
+      const file = [head, ...Array.from({ length: 6 }, () => randomBytes(1024 * 1024))];
+      const answer = await sendMultipart(api, [
+        { field: 'filename', value: 'report.pdf' },
+        { field: 'confirmation_email', value: 'someone@example.com' },
+        { file },
+      ]);
+      expect(answer.status).toBe(201);
+      expect(answer.body.document.mimetype).toBe('application/pdf');
+      expect(sent.filter((name) => name === 'CreateMultipartUploadCommand')).toHaveLength(1);
+      expect(sent).not.toContain('GetObjectCommand');
+      const object = await store.client.send(
+        new HeadObjectCommand({
+          Bucket: store.bucket,
+          Key: `${SERVICE_ID}/${answer.body.document.id}`,
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: Buffer.from(
+            new URL(answer.body.document.url).searchParams.get('key') as string,
+            'base64url',
+          ).toString('base64'),
+        }),
+      );
+      expect(object.ContentType).toBe('application/pdf');
+      expect(object.Metadata?.filename).toBe('report.pdf');
+      expect(object.Metadata?.['hashed-recipient-email']).toMatch(/^\$argon2id\$/);
+    } finally {
+      store.client.middlewareStack.remove('recordCommandsForTest');
+    }
+  });
+
   it('uploads into S3 in Notify’s layout and downloads the same bytes', async () => {
     const content = pdf('S3 round trip');
     const uploaded = await upload(api, content, { filename: 'Résumé ☃.pdf', retention_period: '3 weeks' });

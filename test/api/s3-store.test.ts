@@ -114,7 +114,7 @@ describe('S3 store with SSE-C on radosgw', () => {
         serviceId: doc.serviceId,
         documentId: doc.documentId,
         key: doc.key,
-        metadataHint: doc.metadata,
+        metadataHint: async () => doc.metadata,
       });
       // Generated as it goes (the test holds no copy), hashed as it is written.
       for (let at = 0; at < size; at += 1024 * 1024) {
@@ -167,7 +167,7 @@ describe('S3 store with SSE-C on radosgw', () => {
       const hashes = await Promise.all(
         docs.map(async (doc) => {
           const hash = createHash('sha256');
-          const staged = await budgeted.stage({ ...doc, metadataHint: doc.metadata });
+          const staged = await budgeted.stage({ ...doc, metadataHint: async () => doc.metadata });
           for (let at = 0; at < 11; at++) {
             const piece = randomBytes(1024 * 1024);
             hash.update(piece);

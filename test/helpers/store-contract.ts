@@ -292,7 +292,7 @@ export function describeStoreContract(name: string, setup: StoreContractSetup): 
           serviceId: doc.serviceId,
           documentId: doc.documentId,
           key: doc.key,
-          metadataHint: { mimetype: 'application/pdf' },
+          metadataHint: async () => ({ mimetype: 'application/pdf' }),
         });
         await staged.write(content);
         await staged.commit(doc.metadata);
@@ -312,7 +312,7 @@ export function describeStoreContract(name: string, setup: StoreContractSetup): 
         serviceId: doc.serviceId,
         documentId: doc.documentId,
         key: doc.key,
-        metadataHint: { mimetype: 'application/octet-stream', retentionPeriod: '1 weeks' },
+        metadataHint: async () => ({ mimetype: 'application/octet-stream', retentionPeriod: '1 weeks' }),
       });
       await writeInPieces(staged, doc.content);
       await staged.commit({

@@ -80,6 +80,20 @@ export class StreamedFileCheck {
     }
   }
 
+  /**
+   * The type the file would be stored as, from the bytes so far and these fields; undefined while no byte has
+   * come or when the type would be refused.
+   */
+  async typeSoFar(fields: TypeFields): Promise<string | undefined> {
+    if (this.types.bytes === 0) return undefined;
+    try {
+      return resolveMimetype(await this.types.detect(), fields.isCsv, fields.filename);
+    } catch (error) {
+      if (error instanceof FileTypeError) return undefined;
+      throw error;
+    }
+  }
+
   /** Stops the scan (the antivirus service sees its request cut off). */
   abort(): void {
     this.toScanner?.destroy(new Error('upload abandoned'));

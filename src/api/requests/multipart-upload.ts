@@ -20,6 +20,8 @@ export interface MultipartUploadOptions {
   signal: AbortSignal;
   /** Each chunk of the file in order; the body is read on only once its promise resolves (backpressure). */
   onFileChunk(chunk: Buffer): Promise<void>;
+  /** The fields read so far, after each one that is valid. */
+  onFields?(fields: UploadFields): void;
 }
 
 /**
@@ -89,6 +91,7 @@ export function readMultipartUpload(
         values[name] = formFieldValue(name, value);
         // Checked now, so a bad field before the file stops the upload before its bytes are sent.
         parseUploadFields({ [name]: values[name] });
+        options.onFields?.(parseUploadFields(values));
       } catch (error) {
         fail(error);
       }

@@ -14,6 +14,20 @@ export interface StreamedUpload {
   size: number;
 }
 
+/**
+ * What a streamed upload has learned while it is still arriving: the fields sent so far and the type its first
+ * bytes show (for a store that fixes the type before the end, `StagedDocumentStart.metadataHint`).
+ */
+export class UploadSoFar {
+  fields: UploadFields | undefined;
+  check: StreamedFileCheck | undefined;
+
+  /** The type the file would be stored as now; undefined before its first byte or when it would be refused. */
+  async mimetype(): Promise<string | undefined> {
+    return this.check?.typeSoFar(this.fields ?? { isCsv: false, filename: undefined });
+  }
+}
+
 /** Whether the request carries a multipart form (the streamed upload) rather than Notify's JSON. */
 export function isMultipartRequest(request: FastifyRequest): boolean {
   return /^multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '');
@@ -31,6 +45,7 @@ export async function receiveStreamedUpload(
   reply: FastifyReply,
   options: { config: ApiConfig; checks: FileCheckDeps },
   write?: (chunk: Buffer) => Promise<void>,
+  soFar?: UploadSoFar,
 ): Promise<StreamedUpload> {
   const { config } = options;
   suspendRequestDeadline(request);
@@ -38,12 +53,16 @@ export async function receiveStreamedUpload(
   const pace = new UploadPace(config.uploadPace);
   const signal = AbortSignal.any([request.deadline, pace.signal]);
   const check = new StreamedFileCheck(options.checks, signal);
+  if (soFar) soFar.check = check;
   const countBytes = (chunk: Buffer) => pace.received(chunk.length);
   request.raw.on('data', countBytes);
   try {
     const fields = await readMultipartUpload(request.raw, {
       maxFileSize: config.limits.maxStreamedFileSize,
       signal,
+      onFields: (fields) => {
+        if (soFar) soFar.fields = fields;
+      },
       async onFileChunk(chunk) {
         await pace.heldBackBy(Promise.all([check.write(chunk), write?.(chunk)]));
       },

@@ -8,7 +8,7 @@ import { hashEmailAddress } from '../email-hashing.js';
 import { directFileUrl, recipientUrl } from '../links.js';
 import { checkedUploads } from '../requests/checked-upload.js';
 import { uuidParam } from '../requests/params.js';
-import { isMultipartRequest, receiveStreamedUpload } from '../requests/streamed-upload.js';
+import { isMultipartRequest, receiveStreamedUpload, UploadSoFar } from '../requests/streamed-upload.js';
 import type { UploadFields } from '../requests/upload-body.js';
 import type { NewDocumentMetadata } from '../store/document-store.js';
 
@@ -22,9 +22,14 @@ export type UploadRouteOptions = Pick<ApiContext, 'config' | 'checks' | 'service
 export async function uploadRoute(app: FastifyInstance, options: UploadRouteOptions): Promise<void> {
   const { routeOptions, checkedUpload } = checkedUploads(app, options);
 
-  const newMetadata = async (fields: UploadFields, mimetype: string): Promise<NewDocumentMetadata> => {
+  const newMetadata = async (
+    fields: UploadFields,
+    mimetype: string,
+    // A streamed upload hashes the address once: the hint and the final metadata must carry the same hash.
+    hashOnce: (email: string) => Promise<string> = hashEmailAddress,
+  ): Promise<NewDocumentMetadata> => {
     const hashedRecipientEmail = fields.confirmationEmail
-      ? await hashEmailAddress(fields.confirmationEmail)
+      ? await hashOnce(fields.confirmationEmail)
       : undefined;
     return {
       mimetype,
@@ -44,10 +49,33 @@ export async function uploadRoute(app: FastifyInstance, options: UploadRouteOpti
     let size: number;
     if (isMultipartRequest(request)) {
       serviceId = uuidParam(request.params.sid);
-      const staged = await options.store.stage({ serviceId, documentId, key });
+      const soFar = new UploadSoFar();
+      const hashes = new Map<string, Promise<string>>();
+      const hashOnce = (email: string) => {
+        let hash = hashes.get(email);
+        if (!hash) hashes.set(email, (hash = hashEmailAddress(email)));
+        return hash;
+      };
+      const staged = await options.store.stage({
+        serviceId,
+        documentId,
+        key,
+        metadataHint: async () => {
+          const mimetype = await soFar.mimetype();
+          const fields = soFar.fields;
+          if (!fields) return mimetype ? { mimetype } : {};
+          return newMetadata(fields, mimetype ?? 'application/octet-stream', hashOnce);
+        },
+      });
       try {
-        const upload = await receiveStreamedUpload(request, reply, options, (chunk) => staged.write(chunk));
-        metadata = await newMetadata(upload.fields, upload.mimetype);
+        const upload = await receiveStreamedUpload(
+          request,
+          reply,
+          options,
+          (chunk) => staged.write(chunk),
+          soFar,
+        );
+        metadata = await newMetadata(upload.fields, upload.mimetype, hashOnce);
         size = upload.size;
         // An answer already given (the deadline's 504) says the upload failed: nothing may appear.
         if (reply.sent) throw new Error('upload answered before it was stored');

@@ -42,10 +42,12 @@ export interface StagedDocumentStart {
   /** The 32-byte key from the link; used to encrypt, never stored. */
   key: Buffer;
   /**
-   * The metadata as far as it is known when the bytes start (a streamed upload's fields may come after the
-   * file). A store may use it to avoid work at commit; `commit` has the final word.
+   * The metadata as far as the upload knows it when asked: a store that must fix some of it before the end (S3
+   * creates its multipart upload, type and user metadata included, once the first part is full) asks then, so
+   * the type found in the first bytes and the fields sent before the file are in it. `commit` has the final
+   * word: a store whose hint was wrong does more work at commit, never less correct.
    */
-  metadataHint?: Partial<NewDocumentMetadata>;
+  metadataHint?: () => Promise<Partial<NewDocumentMetadata>>;
 }
 
 /**

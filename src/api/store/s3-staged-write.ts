@@ -106,7 +106,7 @@ export class S3StagedDocument implements StagedDocument {
 
   constructor(
     private readonly target: S3Target,
-    private readonly hint: Partial<NewDocumentMetadata>,
+    private readonly hint: () => Promise<Partial<NewDocumentMetadata>>,
     private readonly settings: MultipartSettings,
   ) {}
 
@@ -227,7 +227,7 @@ export class S3StagedDocument implements StagedDocument {
     const body = buffer.subarray(0, this.filled);
     const { client, bucket, objectName, sse } = this.target;
     if (this.uploadId === undefined) {
-      this.createdWith = this.createdWithOverride ?? objectHeaders(this.hint);
+      this.createdWith = this.createdWithOverride ?? objectHeaders(await this.hint());
       const created = await this.send('CreateMultipartUpload', () =>
         client.send(
           new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectName, ...this.createdWith, ...sse }),
@@ -316,7 +316,7 @@ export class S3StagedDocument implements StagedDocument {
     const object = await this.send('GetObject', () =>
       client.send(new GetObjectCommand({ Bucket: bucket, Key: objectName, ...sse })),
     );
-    const rewrite = new S3StagedDocument(this.target, {}, this.settings);
+    const rewrite = new S3StagedDocument(this.target, async () => ({}), this.settings);
     rewrite.createdWithOverride = wanted;
     try {
       for await (const chunk of object.Body as AsyncIterable<Uint8Array>) {

@@ -78,6 +78,9 @@ export interface S3StoreOptions {
 }
 
 /** S3 answered something other than "not found" — a configuration or availability problem, never a wrong key. */
+/** A staged write that knows nothing of its metadata until commit. */
+const NO_HINT = async () => ({});
+
 export class S3StoreError extends Error {
   override readonly name = 'S3StoreError';
   /** What the API answers: storage that cannot be reached or fails (5xx) is an outage, 503; anything else 500. */
@@ -284,7 +287,7 @@ export class S3DocumentStore implements DocumentStore {
     if (start.key.length !== KEY_BYTES) throw new Error('S3 store: the document key must be 32 bytes');
     return new S3StagedDocument(
       { client: this.client, bucket: this.bucket, objectName, sse: this.sse(start.key), fail: storeError },
-      start.metadataHint ?? {},
+      start.metadataHint ?? NO_HINT,
       this.multipart,
     );
   }
