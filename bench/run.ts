@@ -56,6 +56,14 @@ const BENCHES: Record<string, Bench> = {
     needsWrk: true,
     needsBuild: true,
   },
+  'landing-allocations': {
+    file: 'landing-allocations.ts',
+    measures: "what a frontend worker allocates per landing page, by function (the collector's work)",
+    report: 'the terminal (a diagnostic; figures quoted in bench/results/lean-pages.md)',
+    quick: false,
+    needsWrk: true,
+    needsBuild: true,
+  },
   'server-runtime': {
     file: 'server-runtime.ts',
     measures:
