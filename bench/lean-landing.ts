@@ -209,6 +209,34 @@ interface MemoryReport {
   smaps: Record<string, number>;
   heap?: HeapProbe;
   snapshot?: HeapSummary;
+  /** Each worker's RSS sampled every 250 ms through a last window of landing load: [median, max]. */
+  underLoad: [number, number][];
+}
+
+const MEMORY_SAMPLE_SECONDS = 10;
+
+/**
+ * Each worker's RSS every 250 ms while a landing load runs: one reading depends on where the collector was when it
+ * was taken (a worker reads 85 or 105 MB in two runs of the same code), the median of many does much less.
+ */
+async function rssUnderLoad(url: string, pid: number, seconds: number): Promise<[number, number][]> {
+  const samples = new Map<number, number[]>();
+  const sample = () => {
+    for (const worker of childrenOf(pid)) {
+      const rss = rssBytes(worker);
+      if (rss > 0) samples.set(worker, [...(samples.get(worker) ?? []), rss]);
+    }
+  };
+  const timer = setInterval(sample, 250);
+  try {
+    await runWrk(url, { connections, seconds });
+  } finally {
+    clearInterval(timer);
+  }
+  return [...samples.values()].map((values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return [sorted[Math.floor(sorted.length / 2)]!, sorted.at(-1)!];
+  });
 }
 
 /** A running frontend (`entrypoint.sh web` of a built checkout). */
@@ -318,6 +346,7 @@ async function deepMemory(frontend: Frontend, probeDir: string, served: number):
     served += wrk.requests;
     rate = Math.max(1, wrk.requestsPerSecond);
   }
+  const underLoad = await rssUnderLoad(url, pid, MEMORY_SAMPLE_SECONDS);
   const toppedUp = (Date.now() - started) / 1000;
   await sleep(1000);
   const workers = childrenOf(pid);
@@ -329,7 +358,7 @@ async function deepMemory(frontend: Frontend, probeDir: string, served: number):
   const snapshotFile = join(probeDir, `${worker}.heapsnapshot`);
   const snapshot = existsSync(snapshotFile) ? summariseHeapSnapshot(snapshotFile) : undefined;
   process.stdout.write(`${frontend.label}: memory read after ${served} landing requests\n`);
-  return { landingRequests: served, seconds: toppedUp, memory, smaps, heap, snapshot };
+  return { landingRequests: served, seconds: toppedUp, memory, smaps, heap, snapshot, underLoad };
 }
 
 /** After the landing rounds: memory, the landing load topped up to memoryRequests, the other pages. */
@@ -496,10 +525,14 @@ function memorySection(run: FrontendRun): string[] {
     '',
     'Landing requests counted by wrk, warm-ups included; after the measured rounds the load went on for ' +
       `${deep.seconds.toFixed(0)} s more`,
-    `(until at least ${fmt(memoryRequests)} in all, for at most ${memoryMaxSeconds} s).`,
+    `(until at least ${fmt(memoryRequests)} in all, for at most ${memoryMaxSeconds} s, then ${MEMORY_SAMPLE_SECONDS} s of sampling), the readings`,
+    'below taken a second after it stopped.',
     '',
     `Primary: RSS ${mb(deep.memory.primary.rss)} MB (${mb(deep.memory.primary.private)} private). Workers: ` +
       deep.memory.workers.map((w) => `${mb(w.rss)} MB (${mb(w.private)} private)`).join(', ') +
+      '. Through a last ' +
+      `${MEMORY_SAMPLE_SECONDS} s of landing load, each worker's RSS sampled every 250 ms, median (max): ` +
+      deep.underLoad.map(([median, max]) => `${mb(median)} MB (${mb(max)})`).join(', ') +
       '.',
     '',
     "Where the first worker's resident memory is (smaps):",
