@@ -55,6 +55,7 @@ class RequestState implements DeadlineEntry {
 }
 
 const STATE = Symbol('request context');
+const NEVER_ABORTED = new AbortController().signal;
 const TRACE = Symbol('trace');
 type TracedRequest = IncomingMessage & { [TRACE]?: Trace };
 
@@ -106,7 +107,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.decorateRequest(STATE as unknown as string, null);
   app.decorateRequest('deadline', {
     getter(this: FastifyRequest) {
-      return stateOf(this)!.signal;
+      // A request failed before this app's hooks ran (an error page for it, say) has no deadline to abort.
+      return stateOf(this)?.signal ?? NEVER_ABORTED;
     },
   });
 
