@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { documentApiPaths } from '../src/common/routes.js';
 import { paths } from '../src/common/project-files.js';
 import { freePort } from '../harness/ports.js';
-import { startRgw, type RunningRgw } from '../harness/rgw.js';
+import { rgwFromReport, startRgw, type RunningRgw } from '../harness/rgw.js';
 import { pdfOfSize } from '../harness/samples.js';
 import { stopProcess } from './lib/child.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
@@ -311,22 +311,7 @@ async function jsonUploads(root: string, build: string, seconds: number): Promis
 
 /** A radosgw already running, from the `rgw.env` that `scripts/start-rgw.sh DIR` wrote (left running). */
 function runningRgw(dir: string): RunningRgw {
-  const env = new Map(
-    readFileSync(join(dir, 'rgw.env'), 'utf8')
-      .split('\n')
-      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
-      .filter((match) => match !== null)
-      .map((match) => [match[1] as string, match[2] as string]),
-  );
-  const need = (name: string) => env.get(name) ?? '';
-  return {
-    endpoint: need('AWS_ENDPOINT_URL'),
-    accessKeyId: need('AWS_ACCESS_KEY_ID'),
-    secretAccessKey: need('AWS_SECRET_ACCESS_KEY'),
-    region: need('AWS_REGION'),
-    dir,
-    stop: async () => undefined,
-  };
+  return rgwFromReport(readFileSync(join(dir, 'rgw.env'), 'utf8'), dir, async () => undefined);
 }
 
 function commitOf(root: string): string {

@@ -64,8 +64,19 @@ export async function startRgw(): Promise<RunningRgw> {
       throw new Error(`radosgw did not start: ${detail}`, { cause: error });
     }
   }
+  return rgwFromReport(stdout, dir, async () => {
+    process.removeListener('exit', stopSync);
+    await run('bash', [join(scripts, 'stop-rgw.sh'), dir, '--remove'], { timeout: 60_000 });
+  });
+}
+
+/**
+ * The radosgw that `scripts/start-rgw.sh DIR` reported (on stdout, and in DIR/rgw.env): its `KEY=value` lines
+ * as a RunningRgw stopped by `stop`.
+ */
+export function rgwFromReport(report: string, dir: string, stop: () => Promise<void>): RunningRgw {
   const env = new Map<string, string>();
-  for (const line of stdout.split('\n')) {
+  for (const line of report.split('\n')) {
     const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
     if (match) env.set(match[1] as string, match[2] as string);
   }
@@ -80,9 +91,6 @@ export async function startRgw(): Promise<RunningRgw> {
     secretAccessKey: need('AWS_SECRET_ACCESS_KEY'),
     region: need('AWS_REGION'),
     dir,
-    async stop() {
-      process.removeListener('exit', stopSync);
-      await run('bash', [join(scripts, 'stop-rgw.sh'), dir, '--remove'], { timeout: 60_000 });
-    },
+    stop,
   };
 }

@@ -18,7 +18,7 @@ describe('request deadline', () => {
       } catch (readError) {
         seen = String(readError);
       }
-      return reply.code(500).send({ message: error.message });
+      return reply.code(500).send({ message: (error as Error).message });
     });
     app.get('/fails-early', async () => 'unreachable');
     const answer = await app.inject({ url: '/fails-early' });
