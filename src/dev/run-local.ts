@@ -43,6 +43,9 @@ async function startScanner(): Promise<{ clamd: LocalClamd; version: string } | 
   }
 }
 
+/** How long Ctrl-C waits for answers still being sent. */
+const STOP_GRACE_MS = 3000;
+
 async function main(): Promise<void> {
   const servicesPath = servicesFilePath(dataDir);
   const services = new ServicesFile(servicesPath);
@@ -104,8 +107,12 @@ async function main(): Promise<void> {
   const stop = async (signal: NodeJS.Signals) => {
     // SIGHUP: the terminal is gone, and so is anyone to tell.
     if (signal !== 'SIGHUP') console.log(`\nStopping (${signal})...`);
-    await system.close();
-    await clamd?.stop();
+    // The apps wait for the answers they are still sending: a browser or a client that stopped reading a download
+    // would hold Ctrl-C for as long as it stays open. They get a few seconds, clamd stops meanwhile, then it ends.
+    await Promise.all([
+      Promise.race([system.close(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]),
+      clamd?.stop(),
+    ]);
     process.exit(0);
   };
   // A closed terminal (SIGHUP) stops it too: by default Node would exit at once and leave clamd running.

@@ -157,11 +157,13 @@ describe('make run', () => {
       );
 
       const exited = new Promise<number | null>((resolve) => child?.on('exit', (code) => resolve(code)));
+      const stopAt = Date.now();
       process.kill(-(child.pid as number), 'SIGINT');
       const code = await Promise.race([
         exited,
         new Promise((resolve) => setTimeout(() => resolve('timeout'), 15_000)),
       ]);
+      console.log(`make run stopped after ${Date.now() - stopAt} ms`);
       expect(code).not.toBe('timeout');
       await expect(fetch(link)).rejects.toThrow();
       await expect(fetch(`http://localhost:${antivirusPort}/_status`)).rejects.toThrow();
