@@ -3,9 +3,7 @@ import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, get as httpGet } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentNotFoundError } from '../../src/api/store/document-store.js';
 import {
@@ -520,60 +518,4 @@ describe('local encrypted store', () => {
     expect(unreadable).toBeGreaterThanOrEqual(2);
     await rm(killRoot, { recursive: true, force: true });
   }, 60_000);
-});
-
-describe('a download’s plaintext memory', () => {
-  /** Serves `body` (piped as Fastify pipes it) to one GET, which reads it slowly; the bytes it got. `pushed` gets
-   * each buffer the stream gave. */
-  async function serveSlowly(body: Readable, pushed: Buffer[]): Promise<Buffer> {
-    const server = createServer((_request, response) => {
-      body.pipe(response);
-      body.on('data', (chunk: Buffer) => pushed.push(chunk));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      return await new Promise<Buffer>((resolve, reject) => {
-        httpGet(`http://127.0.0.1:${port}/`, (response) => {
-          const chunks: Buffer[] = [];
-          // A reader slower than the server: writes wait for 'drain', and the socket holds bytes a while.
-          response.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
-            response.pause();
-            setTimeout(() => response.resume(), 1);
-          });
-          response.on('end', () => resolve(Buffer.concat(chunks)));
-          response.on('error', reject);
-        }).on('error', reject);
-      });
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-  }
-
-  it('is freed chunk by chunk once an HTTP response has written it, and the reader gets every byte', async () => {
-    const store = new LocalDocumentStore({ root, chunkBytes: 64 * 1024 });
-    const content = randomBytes(3 * 1024 * 1024 + 12_345);
-    const { documentId, key } = await putOne(store, content);
-    for (const range of [undefined, { start: 100_000, end: 2_500_000 }]) {
-      const { body } = await store.open(SID, documentId, key, range);
-      const pushed: Buffer[] = [];
-      const received = await serveSlowly(body, pushed);
-      const expected = range ? content.subarray(range.start, range.end + 1) : content;
-      expect(received.equals(expected)).toBe(true);
-      expect(pushed.length).toBeGreaterThan(10);
-      // Detached: every view of the memory is empty.
-      expect(pushed.filter((chunk) => chunk.length > 0)).toEqual([]);
-    }
-  });
-
-  it('is left alone when the stream goes anywhere but an HTTP response', async () => {
-    const store = new LocalDocumentStore({ root, chunkBytes: 64 * 1024 });
-    const content = randomBytes(1024 * 1024);
-    const { documentId, key } = await putOne(store, content);
-    const { body } = await store.open(SID, documentId, key);
-    // A PassThrough hands the same buffers on: freeing them after its write callback would empty them.
-    const received = await readAll(body.pipe(new PassThrough({ highWaterMark: 1 })));
-    expect(received.equals(content)).toBe(true);
-  });
 });

@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DocumentLanguage, DocumentMetadata, NewDocumentMetadata } from './document-store.js';
 import { ReadBufferPool } from './read-buffer-pool.js';
-import { ReleasingReadable } from './releasing-readable.js';
 
 /*
  * The local store's on-disk format, for one document: a data file and a metadata file.
@@ -370,8 +369,8 @@ export function decryptingStream(
     readBuffer = undefined;
     await source.close().catch(() => undefined);
   };
-  /** Reads and decrypts the next batch; returns its plaintext pieces, each with the chunk it is a view of. */
-  const nextBatch = async (): Promise<{ piece: Buffer; whole: Buffer }[]> => {
+  /** Reads and decrypts the next batch; returns its plaintext pieces. */
+  const nextBatch = async (): Promise<Buffer[]> => {
     const firstInBatch = index;
     const lastInBatch = Math.min(lastIndex, index + batch - 1);
     const start = HEADER_BYTES + firstInBatch * (chunkBytes + TAG_BYTES);
@@ -381,7 +380,7 @@ export function decryptingStream(
     readBuffer ??= readBuffers.take(sealedLength);
     const sealed = readBuffer.subarray(0, sealedLength);
     if ((await source.read(sealed, start)) !== sealedLength) throw new Error('document data is truncated');
-    const out: { piece: Buffer; whole: Buffer }[] = [];
+    const out: Buffer[] = [];
     let offset = 0;
     for (let at = firstInBatch; at <= lastInBatch; at++) {
       const plainLength = at === chunks - 1 ? size - at * chunkBytes : chunkBytes;
@@ -389,16 +388,14 @@ export function decryptingStream(
       offset += plainLength + TAG_BYTES;
       const plain = openChunk(keys, authenticated, at, at === chunks - 1, piece);
       const chunkStart = at * chunkBytes;
-      out.push({
-        piece: plain.subarray(Math.max(first - chunkStart, 0), Math.min(last - chunkStart + 1, plain.length)),
-        whole: plain,
-      });
+      out.push(
+        plain.subarray(Math.max(first - chunkStart, 0), Math.min(last - chunkStart + 1, plain.length)),
+      );
     }
     index = lastInBatch + 1;
     return out;
   };
-  // Each chunk's plaintext is this stream's alone: an HTTP response it is piped to frees it once written.
-  const stream: ReleasingReadable = new ReleasingReadable({
+  return new Readable({
     highWaterMark: batch * chunkBytes,
     async read() {
       try {
@@ -413,7 +410,7 @@ export function decryptingStream(
         const pieces = await step;
         if (closed) return;
         // Each chunk's plaintext as it is: concatenating them would copy every byte once more.
-        for (const { piece, whole } of pieces) stream.pushOwned(piece, whole);
+        for (const piece of pieces) this.push(piece);
       } catch (error) {
         this.destroy(error as Error);
       }
@@ -425,5 +422,4 @@ export function decryptingStream(
       );
     },
   });
-  return stream;
 }
