@@ -77,10 +77,10 @@ export interface S3StoreOptions {
   client?: S3Client;
 }
 
-/** S3 answered something other than "not found" — a configuration or availability problem, never a wrong key. */
 /** A staged write that knows nothing of its metadata until commit. */
 const NO_HINT = async () => ({});
 
+/** S3 answered something other than "not found" — a configuration or availability problem, never a wrong key. */
 export class S3StoreError extends Error {
   override readonly name = 'S3StoreError';
   /** What the API answers: storage that cannot be reached or fails (5xx) is an outage, 503; anything else 500. */
