@@ -5,6 +5,7 @@
 // byte of every file compared. The only retry is a browser's: a request whose connection closed before any answer
 // is sent once more, within the same deadline; every other failure a recipient would see is counted.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { Agent } from 'undici';
 import { documentApiPaths, recipientPath, recipientRoutes } from '../../src/common/routes.js';
 
 export interface DriverTarget {
@@ -337,11 +338,17 @@ export class LoadDriver {
     const deadlineMs = this.options.requestDeadlineMs - (start - (firstStart ?? start));
     let answer: Answer | undefined;
     let headersArrived = false;
+    // A resend goes on a connection of its own, as a browser's does: another kept-alive connection from the
+    // pool may be closing for the same reason the first one did (HAProxy closes the client connections whose
+    // replica connection died).
+    const ownConnection = firstStart === undefined ? undefined : new Agent({ pipelining: 0 });
     try {
       const response = await fetch(url, {
         ...init,
         redirect: 'manual',
         signal: AbortSignal.timeout(Math.max(1, deadlineMs)),
+        // @ts-expect-error undici's dispatcher option on Node's fetch
+        dispatcher: ownConnection,
       });
       headersArrived = true;
       record.status = response.status;
@@ -360,6 +367,8 @@ export class LoadDriver {
             ? 'cut'
             : 'network-error';
       record.detail = describeError(error);
+    } finally {
+      void ownConnection?.close();
     }
     record.end = Date.now();
     if (answer) {
