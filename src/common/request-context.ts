@@ -162,8 +162,9 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.addHook('onRequest', (request, reply, done) => {
     const trace = (request.raw as TracedRequest)[TRACE] ?? traceFromHeaders(request.headers);
     request.trace = trace;
-    reply.header('X-B3-TraceId', trace.traceId);
-    reply.header('X-B3-SpanId', trace.spanId);
+    // Lower case, as Fastify sends every name: an upper-case one would cost a new string per response.
+    reply.header('x-b3-traceid', trace.traceId);
+    reply.header('x-b3-spanid', trace.spanId);
     const state = new RequestState(request, reply, deadlines);
     (request as FastifyRequest & { [STATE]: RequestState })[STATE] = state;
     deadlines.set(state);
