@@ -193,21 +193,27 @@ export function registerEdgeAnswers(app: FastifyInstance, answer: ErrorAnswerer)
 
   // An answer that goes before the body has all arrived: the connection closes (the rest of a large body is not
   // worth reading to keep it), after a bounded linger so the answer reaches a client that is still sending.
-  app.addHook('onSend', async (request, reply) => {
-    if (request.raw.complete || !announcesBody(request.raw)) return;
-    reply.header('connection', 'close');
-    lingerAfterAnswer(request.raw);
+  // Callback hooks, not async ones: these run on every request and rarely do anything, so not a promise each.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.raw.complete && announcesBody(request.raw)) {
+      reply.header('connection', 'close');
+      lingerAfterAnswer(request.raw);
+    }
+    done(null, payload);
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const problem = expectationFailed.has(request.raw)
       ? EXPECTATION_FAILED
       : request.raw.httpVersion === '1.1' && request.headers.host === undefined
         ? MISSING_HOST
         : undefined;
-    if (!problem) return;
+    if (!problem) {
+      done();
+      return;
+    }
     const { headers, body } = answer(problem);
-    // The body (if any) is not read: the connection cannot be reused.
-    return reply.code(problem.status).headers(headers).header('connection', 'close').send(body);
+    // The body (if any) is not read: the connection cannot be reused. Answered, so `done` is not called.
+    reply.code(problem.status).headers(headers).header('connection', 'close').send(body);
   });
 }

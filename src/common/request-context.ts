@@ -25,14 +25,31 @@ export interface RequestContextOptions {
   healthCheckRoutes: readonly string[];
 }
 
-/** A request's deadline and abort signal. The signal is made the first time someone asks for it. */
-class RequestState implements DeadlineEntry {
+/**
+ * What an HTTP client needs to stop a call when its request is given up: whether and why, and an 'abort'
+ * listener. undici takes this EventEmitter-shaped signal as well as an AbortSignal; it spares each request an
+ * AbortController and the EventTarget listeners undici would add to and remove from it for every call.
+ */
+export interface AbortNotifier {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  on(event: 'abort', listener: () => void): unknown;
+  once(event: 'abort', listener: () => void): unknown;
+  removeListener(event: 'abort', listener: () => void): unknown;
+}
+
+/**
+ * A request's deadline, its abort notifier and its abort signal. The signal (an AbortController's) is made the
+ * first time someone asks for it; the notifier is the state itself.
+ */
+class RequestState implements DeadlineEntry, AbortNotifier {
   due = 0;
   previous: RequestState | undefined = undefined;
   next: RequestState | undefined = undefined;
+  aborted = false;
+  reason: unknown = undefined;
   private controller: AbortController | undefined = undefined;
-  /** Why the request was given up before anyone asked for its signal. */
-  private abortReason: unknown = undefined;
+  private listeners: (() => void)[] | undefined = undefined;
 
   constructor(
     readonly request: FastifyRequest,
@@ -43,16 +60,46 @@ class RequestState implements DeadlineEntry {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+      if (this.aborted) this.controller.abort(this.reason);
     }
     return this.controller.signal;
   }
 
   abort(reason: unknown): void {
-    if (this.controller) this.controller.abort(reason);
-    else this.abortReason ??= reason;
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  on(_event: 'abort', listener: () => void): this {
+    (this.listeners ??= []).push(listener);
+    return this;
+  }
+
+  // Abort happens once: every listener is a once listener.
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    const index = this.listeners ? this.listeners.indexOf(listener) : -1;
+    if (index !== -1) this.listeners?.splice(index, 1);
+    return this;
   }
 }
+
+/** The notifier of a request no deadline or client departure can abort. */
+const NEVER_ABORTS: AbortNotifier = Object.freeze({
+  aborted: false,
+  reason: undefined,
+  on: () => NEVER_ABORTS,
+  once: () => NEVER_ABORTS,
+  removeListener: () => NEVER_ABORTS,
+});
 
 const STATE = Symbol('request context');
 const NEVER_ABORTED = new AbortController().signal;
@@ -115,8 +162,9 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.addHook('onRequest', (request, reply, done) => {
     const trace = (request.raw as TracedRequest)[TRACE] ?? traceFromHeaders(request.headers);
     request.trace = trace;
-    reply.header('X-B3-TraceId', trace.traceId);
-    reply.header('X-B3-SpanId', trace.spanId);
+    // Lower case, as Fastify sends every name: an upper-case one would cost a new string per response.
+    reply.header('x-b3-traceid', trace.traceId);
+    reply.header('x-b3-spanid', trace.spanId);
     const state = new RequestState(request, reply, deadlines);
     (request as FastifyRequest & { [STATE]: RequestState })[STATE] = state;
     deadlines.set(state);
@@ -155,6 +203,14 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
     );
     done();
   });
+}
+
+/**
+ * The request's deadline and client departure as an AbortNotifier: what an upstream call is given, where the
+ * AbortSignal `request.deadline` would cost a controller per request.
+ */
+export function abortNotifierOf(request: FastifyRequest): AbortNotifier {
+  return stateOf(request) ?? NEVER_ABORTS;
 }
 
 /**

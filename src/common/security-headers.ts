@@ -69,7 +69,9 @@ export function securityHeaders(nonce: string): Record<string, string> {
 /**
  * The same headers, in the same order, as name-value pairs with the CSP left out, for a server that sets them
  * one by one on each response without building an object for it: these, then the CSP, then `Cache-Control`.
+ * The names are in lower case, as Fastify stores and sends them: it lower-cases every name it is given, and a
+ * name already in lower case costs it no new string.
  */
 export const FIXED_SECURITY_HEADERS: readonly (readonly [string, string])[] = Object.freeze(
-  Object.entries(STATIC_HEADERS).map(([name, value]) => Object.freeze([name, value] as const)),
+  Object.entries(STATIC_HEADERS).map(([name, value]) => Object.freeze([name.toLowerCase(), value] as const)),
 );

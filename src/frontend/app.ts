@@ -183,8 +183,8 @@ function startPageRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.chosenLanguage = parseLanguage(query?.[LANGUAGE_QUERY_NAME]) ?? null;
   request.language = request.chosenLanguage ?? DEFAULT_LANGUAGE;
   for (const [name, value] of FIXED_SECURITY_HEADERS) reply.header(name, value);
-  reply.header('Content-Security-Policy', contentSecurityPolicy(request.cspNonce));
-  reply.header('Cache-Control', PAGE_CACHE_CONTROL);
+  reply.header('content-security-policy', contentSecurityPolicy(request.cspNonce));
+  reply.header('cache-control', PAGE_CACHE_CONTROL);
 }
 
 function formField(body: unknown, name: string): string | undefined {

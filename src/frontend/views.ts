@@ -151,17 +151,26 @@ export function createRenderer(assets: AssetUrls): Renderer {
     for (let i = 0; i < parts.length; i += 1) html += i % 2 === 0 ? parts[i] : slots[parts[i] as Slot];
     return html;
   };
+  // One buffer of the page's exact size: the literal parts copied in, each slot encoded straight into it.
   const bytes = (template: string, context: Record<string, unknown>, perRequest?: PerRequestValues) => {
     const { shell, slots } = slotsOf(template, context, perRequest);
     const { parts, encodedParts } = shell;
-    const chunks: Buffer[] = [];
     let length = 0;
     for (let i = 0; i < parts.length; i += 1) {
-      const chunk = i % 2 === 0 ? (encodedParts[i] as Buffer) : Buffer.from(slots[parts[i] as Slot]);
-      chunks.push(chunk);
-      length += chunk.length;
+      length += i % 2 === 0 ? (encodedParts[i] as Buffer).length : Buffer.byteLength(slots[parts[i] as Slot]);
     }
-    return Buffer.concat(chunks, length);
+    const page = Buffer.allocUnsafe(length);
+    let offset = 0;
+    for (let i = 0; i < parts.length; i += 1) {
+      if (i % 2 === 0) {
+        const part = encodedParts[i] as Buffer;
+        page.set(part, offset);
+        offset += part.length;
+      } else {
+        offset += page.write(slots[parts[i] as Slot], offset);
+      }
+    }
+    return page;
   };
   return Object.assign(render, { bytes });
 }

@@ -1,7 +1,14 @@
 import fastifyPlugin from 'fastify-plugin';
 import cluster from 'node:cluster';
 import type { FastifyPluginAsync } from 'fastify';
-import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  type Metric,
+  type MetricValueWithName,
+  Registry,
+  collectDefaultMetrics,
+} from 'prom-client';
 import { isPrimaryMessage, type MetricsJson, type WorkerMessage } from './messages.js';
 import type { MetricsExposition } from './metrics-server.js';
 
@@ -18,11 +25,78 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 type ResponseLabels = Readonly<Record<'method' | 'route' | 'status', string>>;
 
+/**
+ * Durations in fixed buckets, kept per label set by the caller and read out as prom-client's histogram JSON. A
+ * prom-client Histogram checks and hashes the labels and makes closures on every observation (three per journey
+ * page); here an observation finds its bucket and adds to two numbers.
+ */
+class Durations {
+  /** Observations per bucket (not cumulative); the last one counts those above every bound. */
+  private readonly counts = new Float64Array(DURATION_BUCKETS.length + 1);
+  private sum = 0;
+  private count = 0;
+
+  constructor(readonly labels: Readonly<Record<string, string>>) {}
+
+  observe(seconds: number): void {
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket += 1;
+    this.counts[bucket] = (this.counts[bucket] as number) + 1;
+    this.sum += seconds;
+    this.count += 1;
+  }
+
+  /** The same values, in the same order, as a prom-client Histogram reports for one label set. */
+  values(name: string): MetricValueWithName<string>[] {
+    const values: MetricValueWithName<string>[] = [];
+    let cumulative = 0;
+    DURATION_BUCKETS.forEach((bound, i) => {
+      cumulative += this.counts[i] as number;
+      values.push({ labels: { le: bound, ...this.labels }, value: cumulative, metricName: `${name}_bucket` });
+    });
+    values.push(
+      { labels: { le: '+Inf', ...this.labels }, value: this.count, metricName: `${name}_bucket` },
+      { labels: { ...this.labels }, value: this.sum, metricName: `${name}_sum` },
+      { labels: { ...this.labels }, value: this.count, metricName: `${name}_count` },
+    );
+    return values;
+  }
+}
+
+/**
+ * What a registry reads from a metric: its name, help, type and aggregator, and `get()` (prom-client's declared
+ * types list only its own classes, whose JSON this matches).
+ */
+interface HistogramMetric {
+  name: string;
+  help: string;
+  type: 'histogram';
+  aggregator: 'sum';
+  get(): Promise<Omit<HistogramMetric, 'get'> & { values: MetricValueWithName<string>[] }>;
+}
+
+/** A histogram metric in workerRegistry, its label sets' Durations held by whoever observes them. */
+function registerHistogram(name: string, help: string, durations: () => Iterable<Durations>): void {
+  const metric: HistogramMetric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => {
+      const values: MetricValueWithName<string>[] = [];
+      for (const series of durations()) values.push(...series.values(name));
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+  workerRegistry.registerMetric(metric as unknown as Metric);
+}
+
 /** The responses of one method, route pattern and status: counted here, added to the counter when it is read. */
 interface ResponseSeries {
   readonly labels: ResponseLabels;
   answered: number;
   counted: number;
+  readonly durations: Durations;
 }
 const allSeries: ResponseSeries[] = [];
 
@@ -42,21 +116,22 @@ new Counter({
   },
 });
 
-const httpDuration = new Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'Time to answer an HTTP request, by method, route pattern and status',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: DURATION_BUCKETS,
-  registers: [workerRegistry],
-});
+registerHistogram(
+  'http_request_duration_seconds',
+  'Time to answer an HTTP request, by method, route pattern and status',
+  () => allSeries.map((series) => series.durations),
+);
 
-const upstreamDuration = new Histogram({
-  name: 'upstream_request_duration_seconds',
-  help: 'Time of calls to upstream services, by upstream name and status (a number, "timeout" or "error")',
-  labelNames: ['upstream', 'status'] as const,
-  buckets: DURATION_BUCKETS,
-  registers: [workerRegistry],
-});
+/** Upstream calls' durations by upstream name, then status. */
+const upstreamDurations = new Map<string, Map<number | string, Durations>>();
+
+registerHistogram(
+  'upstream_request_duration_seconds',
+  'Time of calls to upstream services, by upstream name and status (a number, "timeout" or "error")',
+  function* () {
+    for (const byStatus of upstreamDurations.values()) yield* byStatus.values();
+  },
+);
 
 /** Records one upstream call: `upstream` is a fixed name ("service-directory", "document-api"), never a URL. */
 export function observeUpstream(
@@ -64,7 +139,11 @@ export function observeUpstream(
   status: number | 'timeout' | 'error',
   seconds: number,
 ): void {
-  upstreamDuration.observe({ upstream, status: String(status) }, seconds);
+  let byStatus = upstreamDurations.get(upstream);
+  if (!byStatus) upstreamDurations.set(upstream, (byStatus = new Map()));
+  let durations = byStatus.get(status);
+  if (!durations) byStatus.set(status, (durations = new Durations({ upstream, status: String(status) })));
+  durations.observe(seconds);
 }
 
 /** Starts a timer for an upstream call; call the result with the outcome when the call ends. */
@@ -85,7 +164,7 @@ function responseSeries(method: string, route: string | undefined, status: numbe
   let series = byStatus.get(status);
   if (!series) {
     const labels = { method, route: route ?? 'unmatched', status: String(status) };
-    series = { labels, answered: 0, counted: 0 };
+    series = { labels, answered: 0, counted: 0, durations: new Durations(labels) };
     byStatus.set(status, series);
     allSeries.push(series);
   }
@@ -106,7 +185,7 @@ export const metricsPlugin: FastifyPluginAsync = fastifyPlugin(
     app.addHook('onResponse', (request, reply, done) => {
       const series = responseSeries(request.method, request.routeOptions.url, reply.statusCode);
       series.answered += 1;
-      httpDuration.observe(series.labels, reply.elapsedTime / 1000);
+      series.durations.observe(reply.elapsedTime / 1000);
       done();
     });
   },

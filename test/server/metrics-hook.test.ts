@@ -1,7 +1,8 @@
 // The metrics hook counts every response once, however often the registry is read in between.
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsPlugin, workerRegistry } from '../../src/server/metrics.js';
+import { AggregatorRegistry, Histogram, Registry } from 'prom-client';
+import { metricsPlugin, observeUpstream, workerRegistry } from '../../src/server/metrics.js';
 
 const app = Fastify();
 let base = '';
@@ -35,5 +36,46 @@ describe('metrics hook', () => {
     expect(line(metrics, 'http_request_duration_seconds_count', labels)).toBe('5');
     expect(line(metrics, 'http_request_duration_seconds_bucket', `le="60",${labels}`)).toBe('5');
     expect(line(metrics, 'http_requests_total', notFound)).toBe('1');
+  });
+
+  it("reports upstream durations exactly as prom-client's own histogram would, also once aggregated", async () => {
+    const reference = new Registry();
+    const histogram = new Histogram({
+      name: 'upstream_request_duration_seconds',
+      help: 'Time of calls to upstream services, by upstream name and status (a number, "timeout" or "error")',
+      labelNames: ['upstream', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [reference],
+    });
+    const calls: [string, number | 'error', number][] = [
+      ['compared-a', 200, 0.004],
+      ['compared-a', 200, 0.005],
+      ['compared-a', 200, 0.0051],
+      ['compared-a', 404, 0.3],
+      ['compared-b', 'error', 61],
+      ['compared-b', 200, 60],
+    ];
+    for (const [upstream, status, seconds] of calls) {
+      observeUpstream(upstream, status, seconds);
+      histogram.observe({ upstream, status: String(status) }, seconds);
+    }
+    const ours = (text: string) =>
+      text
+        .split('\n')
+        .filter(
+          (l) => l.includes('upstream="compared-') || (l.startsWith('# ') && l.includes('upstream_request')),
+        );
+    const [metrics, expected] = [await workerRegistry.metrics(), await reference.metrics()];
+    expect(ours(metrics)).toEqual(ours(expected));
+    expect(ours(metrics).length).toBeGreaterThan(40);
+    // The primary sums the workers' JSON: two workers' reports, doubled.
+    const summed = async (registry: Registry) =>
+      ours(
+        await AggregatorRegistry.aggregate([
+          await registry.getMetricsAsJSON(),
+          await registry.getMetricsAsJSON(),
+        ]).metrics(),
+      );
+    expect(await summed(workerRegistry)).toEqual(await summed(reference));
   });
 });

@@ -1,11 +1,13 @@
+import type { EventEmitter } from 'node:events';
 import { Agent, type Dispatcher } from 'undici';
+import type { AbortNotifier } from '../../common/request-context.js';
 import { outgoingTraceHeaders, type Trace } from '../../common/tracing.js';
 
 /** What each upstream call needs from the request it serves. */
 export interface CallContext {
   trace: Trace;
   /** Aborted at the request deadline, so upstream work stops when nobody is waiting for it. */
-  signal: AbortSignal;
+  signal: AbortSignal | AbortNotifier;
 }
 
 export interface UpstreamResponse {
@@ -88,7 +90,8 @@ export class JsonUpstream {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: context.signal,
+        // undici takes an EventEmitter-shaped signal (`on`, `once`, `removeListener`), which a notifier is.
+        signal: context.signal as AbortSignal | EventEmitter,
       });
       const text = await response.body.text();
       this.observe?.(this.name, response.statusCode, secondsSince(started));

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { base64urlToUuid, decodeKey } from '../../common/ids.js';
+import { abortNotifierOf } from '../../common/request-context.js';
 import type { RecipientParams } from '../../common/routes.js';
 import type { DocumentApiClient, DocumentInfo, DocumentRef } from '../clients/document-api.js';
 import type { Service, ServiceDirectoryClient } from '../clients/service-directory.js';
@@ -32,7 +33,7 @@ export interface Journey {
 }
 
 export function callContext(request: FastifyRequest): CallContext {
-  return { trace: request.trace, signal: request.deadline };
+  return { trace: request.trace, signal: abortNotifierOf(request) };
 }
 
 /**
