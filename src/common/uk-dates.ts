@@ -16,7 +16,7 @@ function lastSundayOneAm(year: number, month: number): number {
  * Computed from the UK's clock rule (GMT, and BST one hour ahead from 01:00 UTC on the last Sunday of March
  * to 01:00 UTC on the last Sunday of October, the rule since 1996), not with Intl.DateTimeFormat and a
  * `timeZone`: that loads ICU's time-zone data, megabytes of the node binary's pages in every process that
- * formats a date (docs/operations.md, "Memory of a worker").
+ * formats a date (docs/operations.md, "Memory of a frontend worker").
  */
 export function ukDate(instant: Date): string {
   const time = instant.getTime();
