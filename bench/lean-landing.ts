@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/lean-landing.ts [--seconds 12] [--warmup 5] [--warmup-requests 5000] [--rounds 2]
  *        [--page-seconds 10] [--connections 50] [--memory-requests 50000] [--memory-max-seconds 90] [--profile-seconds 12] [--no-profile] [--no-write]
- *        [--before <checkout>]
+ *        [--before <checkout>] [--node <node binary>]
  *
  * Needs `npm run build` (the frontend runs as production does) and wrk. On 127.0.0.1, one server at a time:
  * 1. A bare node:http "hello" server and the lean reference (bench/lib/lean-frontend.ts: node:http, undici
@@ -23,6 +23,8 @@
  * 5. Unless --no-profile: the frontend in one process (WEB_CONCURRENCY=1, the compiled but unbundled
  *    dist/src/bin/web.js, so every sample has its source file) under `node --cpu-prof`, landing load; the
  *    samples of the measured window summarised by file, by what the code is for, and by function.
+ * With --node, every server measured (the frontends through `entrypoint.sh`, which runs the first `node` on
+ * PATH) runs under that node binary instead of the one running the bench, e.g. the Node version the image ships.
  * With --before, a second checkout (built) is measured as "frontend before" in every step, alternating with this
  * one, so that a change's before and after figures come from the same run.
  * Writes bench/results/lean-pages.md unless --no-write.
@@ -32,15 +34,15 @@ import { benchFrontendEnv } from './lib/frontend-env.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bytesToBase64url, generateKey, uuidToBase64url } from '../src/common/ids.js';
 import { paths } from '../src/common/project-files.js';
-import { startChild } from './lib/child.js';
+import { benchNode, startChild } from './lib/child.js';
 import { productionHeapFlags, startCompiledChild } from './lib/compiled-child.js';
 import { type ProfileAreas, profileAreas, type Share } from './lib/profile-areas.js';
 import { treeCpuSeconds } from './lib/proc-cpu.js';
-import { childrenOf, privateBytes, rssBytes } from './lib/proc-memory.js';
+import { childrenOf, privateBytes, pssBytes, rssBytes } from './lib/proc-memory.js';
 import { differences, fetchAnswer, makeTemplate, nonceOf, volatileHeaders } from './lib/lean-template.js';
 import { type HeapSummary, summariseHeapSnapshot } from './lib/heap-snapshot.js';
 import { residentByKind } from './lib/smaps.js';
@@ -61,8 +63,14 @@ const { values: options } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     before: { type: 'string' },
+    node: { type: 'string' },
   },
 });
+if (options.node) {
+  const node = resolve(options.node);
+  process.env.BENCH_NODE = node;
+  process.env.PATH = `${dirname(node)}:${process.env.PATH ?? ''}`;
+}
 const seconds = Number(options.seconds);
 const warmupSeconds = Number(options.warmup);
 const warmupRequests = Number(options['warmup-requests']);
@@ -142,6 +150,7 @@ function pooled(windows: Measured[]): Measured {
 interface Resident {
   rss: number;
   private: number;
+  pss: number;
 }
 
 interface ServerMemory {
@@ -149,7 +158,11 @@ interface ServerMemory {
   workers: Resident[];
 }
 
-const residentOf = (pid: number): Resident => ({ rss: rssBytes(pid), private: privateBytes(pid) });
+const residentOf = (pid: number): Resident => ({
+  rss: rssBytes(pid),
+  private: privateBytes(pid),
+  pss: pssBytes(pid),
+});
 const memoryOf = (pid: number): ServerMemory => ({
   primary: residentOf(pid),
   workers: childrenOf(pid).map(residentOf),
@@ -209,8 +222,8 @@ interface MemoryReport {
   smaps: Record<string, number>;
   heap?: HeapProbe;
   snapshot?: HeapSummary;
-  /** Each worker's RSS sampled every 250 ms through a last window of landing load: [median, max]. */
-  underLoad: [number, number][];
+  /** Each worker's RSS and PSS sampled every 250 ms through a last window of landing load: RSS median and max, PSS median. */
+  underLoad: [number, number, number][];
 }
 
 const MEMORY_SAMPLE_SECONDS = 10;
@@ -219,12 +232,12 @@ const MEMORY_SAMPLE_SECONDS = 10;
  * Each worker's RSS every 250 ms while a landing load runs: one reading depends on where the collector was when it
  * was taken (a worker reads 85 or 105 MB in two runs of the same code), the median of many does much less.
  */
-async function rssUnderLoad(url: string, pid: number, seconds: number): Promise<[number, number][]> {
-  const samples = new Map<number, number[]>();
+async function rssUnderLoad(url: string, pid: number, seconds: number): Promise<[number, number, number][]> {
+  const samples = new Map<number, [number, number][]>();
   const sample = () => {
     for (const worker of childrenOf(pid)) {
       const rss = rssBytes(worker);
-      if (rss > 0) samples.set(worker, [...(samples.get(worker) ?? []), rss]);
+      if (rss > 0) samples.set(worker, [...(samples.get(worker) ?? []), [rss, pssBytes(worker)]]);
     }
   };
   const timer = setInterval(sample, 250);
@@ -234,8 +247,9 @@ async function rssUnderLoad(url: string, pid: number, seconds: number): Promise<
     clearInterval(timer);
   }
   return [...samples.values()].map((values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return [sorted[Math.floor(sorted.length / 2)]!, sorted.at(-1)!];
+    const rss = values.map(([each]) => each).sort((a, b) => a - b);
+    const pss = values.map(([, each]) => each).sort((a, b) => a - b);
+    return [rss[Math.floor(rss.length / 2)]!, rss.at(-1)!, pss[Math.floor(pss.length / 2)]!];
   });
 }
 
@@ -429,7 +443,7 @@ async function profiled(
 const profileFrontend = (frontend: Frontend, upstreamUrl: string, probeDir: string) =>
   profiled(frontend.label, (dir) =>
     startWebRuntime(frontendEnv(upstreamUrl, probeDir, 1), {
-      file: process.execPath,
+      file: benchNode(),
       args: [
         ...productionHeapFlags(frontend.root),
         '--cpu-prof',
@@ -459,7 +473,7 @@ function gitCommit(): string {
 
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)}`;
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 });
-const cell = (r: Resident) => `${mb(r.rss)} (${mb(r.private)})`;
+const cell = (r: Resident) => `${mb(r.rss)} (${mb(r.private)}, ${mb(r.pss)})`;
 
 function report(
   load: number[],
@@ -478,7 +492,7 @@ function report(
     '# Landing page against the lean limit, and the other pages',
     '',
     `Generated by \`npx tsx bench/lean-landing.ts\` on ${new Date().toISOString()} (commit ${gitCommit()}).`,
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average before ` +
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${execFileSync(benchNode(), ['--version']).toString().trim()}; load average before ` +
       `the run ${load.map((n) => n.toFixed(2)).join(' / ')} (shared machine: req/s and latencies are floors; ` +
       'compare CPU per request).',
     '',
@@ -499,7 +513,7 @@ function report(
     '  process tree (primary and workers, /proc) in the measured window over the requests answered. RSS after the',
     "  server's last window.",
     '',
-    '| server | req/s | p50 | p99 | errors | CPU / request | CPU vs lean | req/s vs lean | primary RSS (private), MB | worker RSS (private), MB |',
+    '| server | req/s | p50 | p99 | errors | CPU / request | CPU vs lean | req/s vs lean | primary RSS (private, PSS), MB | worker RSS (private, PSS), MB |',
     '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
     ...rows.map((r) => row(r.name, r.measured, r.memory, r.lean)),
     '',
@@ -528,12 +542,18 @@ function memorySection(run: FrontendRun): string[] {
     `(until at least ${fmt(memoryRequests)} in all, for at most ${memoryMaxSeconds} s, then ${MEMORY_SAMPLE_SECONDS} s of sampling), the readings`,
     'below taken a second after it stopped.',
     '',
-    `Primary: RSS ${mb(deep.memory.primary.rss)} MB (${mb(deep.memory.primary.private)} private). Workers: ` +
-      deep.memory.workers.map((w) => `${mb(w.rss)} MB (${mb(w.private)} private)`).join(', ') +
+    `Primary: RSS ${mb(deep.memory.primary.rss)} MB (${mb(deep.memory.primary.private)} private, PSS ` +
+      `${mb(deep.memory.primary.pss)}). Workers: ` +
+      deep.memory.workers
+        .map((w) => `${mb(w.rss)} MB (${mb(w.private)} private, PSS ${mb(w.pss)})`)
+        .join(', ') +
       '. Through a last ' +
       `${MEMORY_SAMPLE_SECONDS} s of landing load, each worker's RSS sampled every 250 ms, median (max): ` +
       deep.underLoad.map(([median, max]) => `${mb(median)} MB (${mb(max)})`).join(', ') +
-      '.',
+      '; PSS median: ' +
+      deep.underLoad.map(([, , pss]) => `${mb(pss)} MB`).join(', ') +
+      ". PSS (proportional set size) counts each page shared between processes (the node binary's, mostly) as " +
+      'its share; RSS counts it whole in every process.',
     '',
     "Where the first worker's resident memory is (smaps):",
     '',

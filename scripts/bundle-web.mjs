@@ -3,36 +3,8 @@
 // its first /_status sooner (bench/results/runtime.md). Dynamic imports stay separate chunks, so the primary
 // still loads only what a primary needs. Runs after `npm run build:ts`.
 import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
-
-/**
- * `await import('cookie')` (in @fastify/cookie) of a CommonJS package gets named exports from Node, but only
- * `default` from an esbuild bundle, so setting any cookie failed (found by the scale test). The package is
- * bundled through a module that re-exports its names explicitly.
- */
-const namedExportsOf = (packages) => ({
-  name: 'commonjs-named-exports',
-  setup(bundle) {
-    const filter = new RegExp(`^(${packages.join('|')})$`);
-    bundle.onResolve({ filter }, (args) => ({
-      path: createRequire(join(args.resolveDir, 'importer.js')).resolve(args.path),
-      namespace: 'commonjs-named-exports',
-    }));
-    bundle.onLoad({ filter: /.*/, namespace: 'commonjs-named-exports' }, (args) => {
-      const names = Object.keys(createRequire(import.meta.url)(args.path)).filter(
-        (name) => name !== 'default',
-      );
-      const contents = [
-        `const module = require(${JSON.stringify(args.path)});`,
-        ...names.map((name) => `export const ${name} = module.${name};`),
-        'export default module;',
-      ].join('\n');
-      return { contents, resolveDir: dirname(args.path), loader: 'js' };
-    });
-  },
-});
+import { namedExportsOf, schemaCompilersOnFirstUse, undiciAgentOnly } from './bundle-plugins.mjs';
 
 const outdir = 'dist/bundle';
 rmSync(outdir, { recursive: true, force: true });
@@ -48,7 +20,7 @@ await build({
   // Optional peers the frontend never loads: file watching (nunjucks' watch mode), OpenTelemetry (prom-client),
   // pretty terminal logs (a dev dependency, loaded only for web-local on a terminal).
   external: ['chokidar', 'fsevents', '@opentelemetry/api', 'pino-pretty'],
-  plugins: [namedExportsOf(['cookie'])],
+  plugins: [namedExportsOf(['cookie']), schemaCompilersOnFirstUse(), undiciAgentOnly()],
   // The bundled CommonJS packages call require() for Node's own modules.
   banner: {
     js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",

@@ -17,9 +17,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+/** The node binary benchmark servers run under: BENCH_NODE, else the one running the bench. */
+export const benchNode = (): string => process.env.BENCH_NODE || process.execPath;
+
 /**
  * Forks a TypeScript file under tsx with an IPC channel and waits for its "ready" message. `nodeArgs` go to
- * node itself (e.g. --cpu-prof). `plainNode`: the script is JavaScript, run without tsx.
+ * node itself (e.g. --cpu-prof). `plainNode`: the script is JavaScript, run without tsx, under the node binary
+ * BENCH_NODE names if set (another Node version's, as `bench/lean-landing.ts --node` sets it).
  */
 export async function startChild(
   script: URL,
@@ -27,6 +31,7 @@ export async function startChild(
 ): Promise<Child> {
   const child = fork(fileURLToPath(script), options.args ?? [], {
     execArgv: [...(options.plainNode ? [] : ['--import', 'tsx']), ...(options.nodeArgs ?? [])],
+    execPath: options.plainNode ? benchNode() : process.execPath,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -25,13 +25,22 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** Pages this process alone holds (USS): what one more worker costs; RSS also counts pages shared with others. */
-export function privateBytes(pid: number): number {
+/** Fields of /proc/PID/smaps_rollup in bytes; 0 for each when the process is gone. */
+function rollupBytes(pid: number, fields: string[]): number {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
-    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+    return fields.reduce((sum, field) => sum + kb(field), 0) * 1024;
   } catch {
     return 0;
   }
 }
+
+/** Pages this process alone holds (USS): what one more worker costs; RSS also counts pages shared with others. */
+export const privateBytes = (pid: number): number => rollupBytes(pid, ['Private_Clean', 'Private_Dirty']);
+
+/**
+ * Proportional set size: each shared page counted as its share among the processes mapping it (the node binary's
+ * pages, shared by the primary and every worker, count a third in each of three processes).
+ */
+export const pssBytes = (pid: number): number => rollupBytes(pid, ['Pss']);

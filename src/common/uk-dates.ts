@@ -1,27 +1,26 @@
-// 'en-CA' formats as YYYY-MM-DD.
-const LONDON_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-const MINUTE_MS = 60_000;
 /** One calendar day, for arithmetic on dates held as UTC midnights (no time zone, so every day is this long). */
 export const DAY_MS = 86_400_000;
-const MAX_REMEMBERED_MINUTES = 10_000;
-// Formatting with a time zone is slow (it costs more than the rest of a document check). UK offsets are whole
-// hours, so the date is the same for every instant of one minute: remember recent minutes (creation times and
-// "now" repeat).
-const ukDates = new Map<number, string>();
+const HOUR_MS = 3_600_000;
 
-/** The calendar date of `instant` in the UK (Europe/London), YYYY-MM-DD: the one UK-date rule of both apps. */
+/**
+ * 01:00 UTC on the last Sunday of the month (0-based) of `year`: when UK clocks change. Every month this is
+ * asked for (March, October) has 31 days.
+ */
+function lastSundayOneAm(year: number, month: number): number {
+  const lastDay = Date.UTC(year, month, 31);
+  return lastDay - new Date(lastDay).getUTCDay() * DAY_MS + HOUR_MS;
+}
+
+/**
+ * The calendar date of `instant` in the UK (Europe/London), YYYY-MM-DD: the one UK-date rule of both apps.
+ * Computed from the UK's clock rule (GMT, and BST one hour ahead from 01:00 UTC on the last Sunday of March
+ * to 01:00 UTC on the last Sunday of October, the rule since 1996), not with Intl.DateTimeFormat and a
+ * `timeZone`: that loads ICU's time-zone data, megabytes of the node binary's pages in every process that
+ * formats a date (docs/operations.md, "Memory of a frontend worker").
+ */
 export function ukDate(instant: Date): string {
-  const minute = Math.floor(instant.getTime() / MINUTE_MS);
-  let date = ukDates.get(minute);
-  if (date === undefined) {
-    date = LONDON_DATE.format(instant);
-    if (ukDates.size >= MAX_REMEMBERED_MINUTES) ukDates.clear();
-    ukDates.set(minute, date);
-  }
-  return date;
+  const time = instant.getTime();
+  const year = instant.getUTCFullYear();
+  const summer = time >= lastSundayOneAm(year, 2) && time < lastSundayOneAm(year, 9);
+  return new Date(summer ? time + HOUR_MS : time).toISOString().slice(0, 10);
 }

@@ -6,6 +6,7 @@ import i18next from 'i18next';
 import { LRUCache } from 'lru-cache';
 import { paths } from '../common/project-files.js';
 import { daysFromToday } from './format.js';
+import { dateInWords } from './date-words.js';
 import { type Language, LANGUAGES } from './language.js';
 
 export const LOCALES_DIR = join(paths.views, '..', 'locales');
@@ -120,13 +121,7 @@ function buildContent(language: Language): Content {
     }
     return text;
   };
-  const dateWords = new Intl.DateTimeFormat(`${language}-GB`, {
-    timeZone: 'UTC',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-  });
-  const date = (value: Date) => dateWords.format(value);
+  const date = (value: Date) => dateInWords(language, value);
   const fileSize = (bytes: number) => {
     const { unit, size } = fileSizeParts(bytes);
     return t(unit === 'kb' ? 'size.kb' : 'size.mb', { size });

@@ -65,7 +65,7 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     expect(JSON.stringify(running.logs)).not.toContain(KEY);
   });
 
-  it('runs the built bundle under entrypoint.sh web, its workers with the heap flags', async () => {
+  it('runs the built bundle under entrypoint.sh web, its workers with the heap flags and one V8 background thread', async () => {
     running = await startWeb({}, 'web');
     const landing = await get(running.port, `${LANDING_PATH}?key=${KEY}`);
     expect(landing.status).toBe(200);
@@ -83,7 +83,7 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     for (const pid of workers) {
       const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(commandLine).toEqual(
-        expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=50']),
+        expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=50', '--v8-pool-size=1']),
       );
       expect(commandLine.some((arg) => arg.endsWith('dist/bundle/web.js'))).toBe(true);
     }
