@@ -25,9 +25,10 @@ require_port() {
 # these flags cannot go through NODE_OPTIONS.
 DEFAULT_HEAP_FLAGS="--max-semi-space-size=4 --heap-growing-percent=50"
 # The frontend's processes give V8 one background thread (for concurrent marking, sweeping and compiling)
-# instead of four: each thread holds its own malloc arena and stack. ~4 MB less per worker, same CPU per page
-# (docs/operations.md, "Memory of a frontend worker").
-WEB_V8_FLAGS="--v8-pool-size=1"
+# instead of four: each thread holds its own malloc arena and stack. ~4 MB less per worker. And no Maglev (the
+# mid-tier compiler Node 22+ turns on; Node 20's V8 has it off): its compile memory stays in malloc's arenas,
+# ~22 MB per worker under Node 24. Same CPU per page for both (docs/operations.md, "Memory of a frontend worker").
+WEB_V8_FLAGS="--v8-pool-size=1 --no-maglev"
 
 # Production: the compiled entry point under plain node (the frontend's bundled one, scripts/bundle-web.mjs).
 serve() {

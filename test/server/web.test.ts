@@ -83,7 +83,12 @@ describe('web entry (frontend under the server runtime)', { timeout: 120_000 }, 
     for (const pid of workers) {
       const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(commandLine).toEqual(
-        expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=50', '--v8-pool-size=1']),
+        expect.arrayContaining([
+          '--max-semi-space-size=4',
+          '--heap-growing-percent=50',
+          '--v8-pool-size=1',
+          '--no-maglev',
+        ]),
       );
       expect(commandLine.some((arg) => arg.endsWith('dist/bundle/web.js'))).toBe(true);
     }
