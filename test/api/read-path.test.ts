@@ -1,6 +1,7 @@
 // Reads never change storage, and a failed read is logged with its real error.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64url } from '../../src/common/ids.js';
@@ -83,5 +84,67 @@ describe('a 500', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('a large download', () => {
+  let running: ApiWithStore;
+  const content = randomBytes(3 * 1024 * 1024 + 777);
+
+  beforeAll(async () => {
+    running = await startApiWithStore();
+  });
+  afterAll(() => running.close());
+
+  async function put(): Promise<{ documentId: string; url: string }> {
+    const documentId = randomUUID();
+    const key = randomBytes(32);
+    await running.store.put({
+      serviceId: SERVICE_ID,
+      documentId,
+      key,
+      content,
+      metadata: { mimetype: 'application/pdf', createdAt: new Date(), retentionPeriod: '1 weeks' },
+    });
+    const url = `${running.api.url}${documentApiPaths.download(SERVICE_ID, documentId)}?key=${bytesToBase64url(key)}`;
+    return { documentId, url };
+  }
+
+  it('arrives whole, and HEAD answers the same headers without a body', async () => {
+    const { url } = await put();
+    const response = await fetch(url);
+    expect(response.headers.get('content-length')).toBe(String(content.length));
+    expect(Buffer.from(await response.arrayBuffer()).equals(content)).toBe(true);
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(content.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    // The connection that carried the HEAD still serves.
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(content)).toBe(true);
+  });
+
+  it('is cut off when a chunk fails its check after the headers went out, and the API serves on', async () => {
+    const { documentId, url } = await put();
+    const path = join(running.storeDir, SERVICE_ID, `${documentId}.data`);
+    const data = await readFile(path);
+    // A byte of the ninth 256 KiB chunk: well past the first read, so the headers and some of the body are out.
+    const at = 84 + 8 * (256 * 1024 + 16) + 5;
+    data.writeUInt8(data.readUInt8(at) ^ 1, at);
+    await writeFile(path, data);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBe(String(content.length));
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    const again = await put();
+    // On a connection of its own, closed after the answer: closing the API then waits for no keep-alive.
+    const whole = await new Promise<Buffer>((resolve, reject) => {
+      httpGet(again.url, { agent: false, headers: { Connection: 'close' } }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => resolve(Buffer.concat(chunks)));
+        answer.on('error', reject);
+      }).on('error', reject);
+    });
+    expect(whole.equals(content)).toBe(true);
   });
 });
