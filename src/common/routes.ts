@@ -61,9 +61,10 @@ export interface RecipientParams {
 
 /** A recipient page's pattern with its `:service` and `:document` filled in (each percent-encoded). */
 export function recipientPath(pattern: string, params: RecipientParams): string {
-  return pattern.replace(/:(service|document)\b/g, (_match, name: keyof RecipientParams) =>
-    encodeURIComponent(params[name]),
-  );
+  return fill(pattern, {
+    service: encodeURIComponent(params.service),
+    document: encodeURIComponent(params.document),
+  });
 }
 
 /**
@@ -76,6 +77,20 @@ export const legacyDocumentApiRoutes: readonly string[] = [
   documentApiRoutes.check,
 ].map((pattern) => pattern.replace(':sid', ':service').replace(':did', ':document'));
 
-function fill(pattern: string, params: Record<string, string>): string {
-  return pattern.replace(/:(\w+)/g, (match, name: string) => params[name] ?? match);
+/**
+ * Each pattern cut once around its parameters: literal pieces at even places, parameter names at odd ones. Paths
+ * are built on every journey page (three links and the check call), so by concatenation, not a regex per path.
+ */
+const cutPatterns = new Map<string, readonly string[]>();
+
+/** `pattern` with each `:name` replaced by `params[name]` (left as it is when `params` has no such name). */
+function fill(pattern: string, params: Readonly<Record<string, string>>): string {
+  let pieces = cutPatterns.get(pattern);
+  if (!pieces) cutPatterns.set(pattern, (pieces = pattern.split(/:(\w+)/)));
+  let path = pieces[0] as string;
+  for (let i = 1; i < pieces.length; i += 2) {
+    const name = pieces[i] as string;
+    path += (params[name] ?? `:${name}`) + (pieces[i + 1] as string);
+  }
+  return path;
 }

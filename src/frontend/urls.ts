@@ -2,7 +2,7 @@ import { uuidToBase64url } from '../common/ids.js';
 import {
   documentApiRoutes,
   legacyDocumentApiRoutes,
-  type RecipientParams,
+  recipientPath,
   recipientRoutes,
 } from '../common/routes.js';
 import type { DocumentRef } from './clients/document-api.js';
@@ -47,33 +47,10 @@ export function journeyLinks(
     document: uuidToBase64url(documentId),
   },
 ): JourneyLinks {
-  const params: RecipientParams = {
-    service: encodeURIComponent(segments.service),
-    document: encodeURIComponent(segments.document),
-  };
   const query = withChosenLanguage(`?key=${encodeURIComponent(key)}`, chosenLanguage ?? undefined);
   return {
-    landing: LANDING_PATH(params) + query,
-    confirm: CONFIRM_PATH(params) + query,
-    download: DOWNLOAD_PATH(params) + query,
+    landing: recipientPath(urls.landing, segments) + query,
+    confirm: recipientPath(urls.confirmEmail, segments) + query,
+    download: recipientPath(urls.download, segments) + query,
   };
 }
-
-/**
- * A recipient page's pattern cut around its `:service` and `:document` once, so that each link is a
- * concatenation of the pieces and the (already percent-encoded) ids: journey pages make three links each.
- */
-function pathFromPattern(pattern: string): (encoded: RecipientParams) => string {
-  const pieces = pattern.split(/:(service|document)\b/);
-  return (encoded) => {
-    let path = '';
-    for (let i = 0; i < pieces.length; i += 1) {
-      path += i % 2 === 0 ? pieces[i] : encoded[pieces[i] as keyof RecipientParams];
-    }
-    return path;
-  };
-}
-
-const LANDING_PATH = pathFromPattern(urls.landing);
-const CONFIRM_PATH = pathFromPattern(urls.confirmEmail);
-const DOWNLOAD_PATH = pathFromPattern(urls.download);

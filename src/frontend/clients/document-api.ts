@@ -1,5 +1,5 @@
 import { isRecord } from '../../common/json.js';
-import { documentApiPaths, documentApiRoutes } from '../../common/routes.js';
+import { documentApiPaths } from '../../common/routes.js';
 import { type Language, parseLanguage } from '../language.js';
 import { type CallContext, type JsonUpstream, unexpectedStatus, UpstreamError } from './upstream.js';
 
@@ -31,18 +31,12 @@ export interface DocumentRef {
   key: string;
 }
 
-/**
- * The check route's pattern cut around its `:sid` and `:did` once, its ids put in as given (as
- * documentApiPaths.check does, with a regex replace per call): every journey page asks it.
- */
-const CHECK_PATH = documentApiRoutes.check.split(/:sid\b|:did\b/) as [string, string, string];
-
 /** The document API's frontend-facing calls: `/check` and `/authenticate`. */
 export class DocumentApiClient {
   constructor(private readonly upstream: JsonUpstream) {}
 
   async check({ serviceId, documentId, key }: DocumentRef, context: CallContext): Promise<CheckResult> {
-    const path = `${CHECK_PATH[0]}${serviceId}${CHECK_PATH[1]}${documentId}${CHECK_PATH[2]}?key=${encodeURIComponent(key)}`;
+    const path = `${documentApiPaths.check(serviceId, documentId)}?key=${encodeURIComponent(key)}`;
     const { status, json } = await this.upstream.request('GET', path, context);
     if (status === 200) {
       if (isRecord(json) && json.document === null) return { kind: 'gone' };
