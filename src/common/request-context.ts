@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { loggablePath, loggableQueryNames } from './redact.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadline-queue.js';
-import { type Trace, traceFromHeaders } from './tracing.js';
+import { SPAN_ID_HEADER, TRACE_ID_HEADER, type Trace, traceFromHeaders } from './tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -162,9 +162,8 @@ export function registerRequestContext(app: FastifyInstance, options: RequestCon
   app.addHook('onRequest', (request, reply, done) => {
     const trace = (request.raw as TracedRequest)[TRACE] ?? traceFromHeaders(request.headers);
     request.trace = trace;
-    // Lower case, as Fastify sends every name: an upper-case one would cost a new string per response.
-    reply.header('x-b3-traceid', trace.traceId);
-    reply.header('x-b3-spanid', trace.spanId);
+    reply.header(TRACE_ID_HEADER, trace.traceId);
+    reply.header(SPAN_ID_HEADER, trace.spanId);
     const state = new RequestState(request, reply, deadlines);
     (request as FastifyRequest & { [STATE]: RequestState })[STATE] = state;
     deadlines.set(state);
